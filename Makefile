@@ -1,0 +1,93 @@
+# hull - build, unit tests (under ASan+UBSan), integration tests, benchmark.
+#
+#   make            build build/hullrt and build/libhull.a
+#   make unit       unit tests, built with -fsanitize=address,undefined
+#   make check      dependencies, build, unit tests, integration tests (root)
+#   make bench      the benchmark in bench/ (root)
+
+CC      ?= gcc
+PKGS    := json-c libseccomp libcap
+O       := build
+
+WARN    := -Wall -Wextra -Werror=implicit-function-declaration \
+	   -Werror=incompatible-pointer-types -Wshadow -Wformat=2 \
+	   -Wmissing-prototypes -Wno-unused-parameter
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	   -fPIE -fcf-protection
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) -fvisibility=hidden -D_GNU_SOURCE \
+	   -Isrc/lib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC := $(sort $(wildcard src/lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+RT_SRC  := $(sort $(wildcard src/runtime/*.c))
+RT_OBJ  := $(RT_SRC:%.c=$(O)/%.o)
+
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%)
+SAN_LIB_OBJ := $(LIB_SRC:%.c=$(O)/san/%.o)
+
+PYTEST  := /usr/bin/python3 -m pytest
+
+.PHONY: all unit integration check deps bench clean
+
+all: $(O)/hullrt $(O)/libhull.a $(O)/probe
+
+$(O)/%.o: %.c $(wildcard src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/src/lib/dmz-blob.o: src/lib/dmz-blob.S $(O)/dmz
+	@mkdir -p $(dir $@)
+	$(CC) -c -DDMZ_PATH='"$(O)/dmz"' -o $@ $<
+
+# The trampoline the container's init execs from a sealed memfd before the
+# user's program, so /proc/self/exe never names the hullrt binary inside a
+# container (CVE-2019-5736).  Static, no libc, a few hundred bytes.
+$(O)/dmz: src/lib/dmz/dmz.c
+	@mkdir -p $(dir $@)
+	$(CC) -Os -ffreestanding -fno-tree-loop-distribute-patterns -static -nostdlib -nostartfiles -fno-stack-protector -fno-pie -no-pie \
+		-fno-asynchronous-unwind-tables -Wl,--build-id=none -Wl,-z,norelro -s -o $@ $<
+
+$(O)/libhull.a: $(LIB_OBJ) $(O)/src/lib/dmz-blob.o
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/hullrt: $(RT_OBJ) $(O)/libhull.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(RT_OBJ) $(O)/libhull.a $(LIBS)
+
+# A static probe copied into test rootfs: asks the container what it sees.
+$(O)/probe: tests/integration/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -o $@ $<
+
+# Sanitizer build of the library for unit tests.
+$(O)/san/%.o: %.c $(wildcard src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(O)/unit/%: tests/unit/%.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
+
+unit: $(UNIT_BIN)
+	@./tests/unit/run.sh $(UNIT_BIN)
+
+integration: all
+	$(PYTEST) -q -p no:cacheprovider tests/integration
+
+deps:
+	./scripts/deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+bench: all
+	./bench/run.sh
+
+clean:
+	rm -rf $(O)

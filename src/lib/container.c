@@ -1,0 +1,698 @@
+/* container.c - see container.h: the parent side of the lifecycle. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "hooks.h"
+#include "init.h"
+#include "path.h"
+#include "process.h"
+#include "sync.h"
+#include "syscalls.h"
+#include "terminal.h"
+#include "util.h"
+
+#define FIFO_NAME "exec.fifo"
+#define HOOKS_CONFIG "config.json" /* a copy of the spec, kept only when it has poststart/poststop hooks */
+
+/* Everything create() has made so far, undone in reverse on failure. */
+struct create_ctx {
+	const struct hull_create_opts *o;
+	const struct hull_spec *spec;
+	char *dir;
+	char *rootfs;
+	struct hull_cgroup *cg;
+	pid_t pid;
+	int sync_fd;
+	int console_master;
+	bool dir_made;
+};
+
+static void create_undo(struct create_ctx *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (c->cg) {
+		hull_cgroup_destroy(c->cg, NULL);
+		hull_cgroup_free(c->cg);
+		c->cg = NULL;
+	}
+	if (c->dir_made)
+		path_remove_tree(c->dir);
+	if (c->console_master >= 0)
+		close(c->console_master);
+}
+
+static char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64], *out = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+		return NULL;
+	return out;
+}
+
+/* The state handed to hooks and saved as state.json; strings borrowed. */
+static void fill_state(struct create_ctx *c, struct hull_state *st, enum hull_status status, char *created,
+		       char *cgroup)
+{
+	*st = (struct hull_state){
+		.oci_version = c->spec->oci_version,
+		.id = (char *)c->o->id,
+		.status = status,
+		.pid = c->pid,
+		.pid_start = c->pid > 0 ? hull_pid_start_time(c->pid) : 0,
+		.bundle = (char *)c->o->bundle,
+		.rootfs = c->rootfs,
+		.created = created,
+		.cgroup = cgroup,
+		.owner = (char *)"",
+		.annotations = c->spec->annotations,
+		.n_annotations = c->spec->n_annotations,
+	};
+}
+
+static int write_file_atomic(const char *path, const char *text, struct hull_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+
+	if (asprintf(&tmp, "%s.tmp%d", path, getpid()) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return hull_error_set(err, errno, "cannot write '%s'", path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
+		int r = hull_error_set(err, errno ? errno : EIO, "cannot write '%s'", path);
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to, struct hull_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen(from, "re");
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return hull_error_set(err, errno, "cannot read '%s'", from);
+	FILE *m = open_memstream(&buf, &size);
+	if (!m)
+		return -ENOMEM;
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(m);
+	return write_file_atomic(to, buf ? buf : "", err);
+}
+
+/* Opens the namespaces the spec asks to join.  pid and time are joined
+ * here by the parent (setns on them only affects children); the rest by
+ * the init, the user namespace first so the others are joined with its
+ * credentials. */
+static int open_namespaces(const struct hull_spec *spec, struct init_args *a, int *pidns_fd, int *timens_fd,
+			   struct hull_error **err)
+{
+	const struct hull_linux *l = &spec->linux;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < l->n_namespaces; i++) {
+			const struct hull_namespace *ns = &l->namespaces[i];
+			if (!ns->path || (pass == 0) != (ns->type == CLONE_NEWUSER))
+				continue;
+			int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return hull_error_set(err, errno, "cannot open %s namespace '%s'",
+						      hull_namespace_type_to_name(ns->type), ns->path);
+			if (ns->type == CLONE_NEWPID)
+				*pidns_fd = fd;
+			else if (ns->type == CLONE_NEWTIME)
+				*timens_fd = fd;
+			else {
+				a->ns_fds[a->n_ns_fds] = fd;
+				a->ns_types[a->n_ns_fds++] = ns->type;
+			}
+		}
+	return 0;
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct hull_id_map *m, size_t n, struct hull_error **err)
+{
+	char path[64], buf[4096];
+	size_t len = 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+					m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return path_write_file(path, buf, err);
+}
+
+/* A new time namespace must get its offsets before any process is in it,
+ * so the parent makes it for its children (unshare), writes the offsets,
+ * and after the clone returns to its own (restore_fd). */
+static int prepare_timens(const struct hull_spec *spec, int *restore_fd, struct hull_error **err)
+{
+	char buf[256];
+	size_t len = 0;
+
+	*restore_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (*restore_fd < 0)
+		return hull_error_set(err, errno, "time namespace not supported");
+	if (unshare(CLONE_NEWTIME) < 0)
+		return hull_error_set(err, errno, "cannot make the time namespace");
+	for (size_t i = 0; i < spec->linux.n_time_offsets; i++) {
+		const struct hull_time_offset *t = &spec->linux.time_offsets[i];
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %lld %u\n",
+					t->clock == CLOCK_BOOTTIME ? "boottime" : "monotonic", (long long)t->secs,
+					t->nanosecs);
+	}
+	if (len)
+		return path_write_file("/proc/self/timens_offsets", buf, err);
+	return 0;
+}
+
+static pid_t clone_init(uint64_t flags)
+{
+	struct hull_clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+	pid_t pid = sys_clone3(&args);
+
+	if (pid < 0 && errno == ENOSYS)
+		pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+	return pid;
+}
+
+/* Runs the parent's part of the sync protocol until the init is ready. */
+static int parent_sync(struct create_ctx *c, struct hull_error **err)
+{
+	struct sync_msg msg;
+
+	for (;;) {
+		int t = sync_recv(c->sync_fd, &msg);
+		if (t == SYNC_READY)
+			return 0;
+		if (t == SYNC_ERROR) {
+			hull_error_set(err, 0, "%s", msg.text);
+			if (err && *err)
+				(*err)->code = msg.code;
+			return -(msg.code ? msg.code : EINVAL);
+		}
+		if (t == SYNC_HOOKS) {
+			struct hull_state st;
+			fill_state(c, &st, HULL_STATUS_CREATING, NULL, NULL);
+			_cleanup_free_ char *json = hull_state_to_json(&st, false);
+			for (int k = HULL_HOOK_PRESTART; k <= HULL_HOOK_CREATE_RUNTIME; k++) {
+				int r = hooks_run(k, c->spec->hooks[k], c->spec->n_hooks[k], json ? json : "{}", err);
+				if (r < 0)
+					return r;
+			}
+			if (sync_send(c->sync_fd, SYNC_HOOKS_DONE, 0, "") < 0)
+				return hull_error_set(err, errno, "sync with the container's init");
+			continue;
+		}
+		if (t == SYNC_CONSOLE) {
+			int fd = terminal_recv_fd(c->sync_fd);
+			if (fd < 0)
+				return hull_error_set(err, -fd, "cannot receive the pty master");
+			c->console_master = fd;
+			if (c->o->console_socket) {
+				int r = terminal_send_to_socket(c->o->console_socket, fd, err);
+				close(c->console_master);
+				c->console_master = -1;
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
+		if (t == 0)
+			return hull_error_set(err, EPIPE, "the container's init exited during setup");
+		return hull_error_set(err, t < 0 ? -t : EPROTO, "sync with the container's init");
+	}
+}
+
+static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
+{
+	uint64_t flags = 0;
+
+	for (size_t i = 0; i < spec->linux.n_namespaces; i++) {
+		const struct hull_namespace *ns = &spec->linux.namespaces[i];
+		if (ns->path)
+			continue;
+		switch (ns->type) {
+		case CLONE_NEWCGROUP:
+			a->new_cgroupns = true; /* unshared by the init, see init.c */
+			break;
+		case CLONE_NEWTIME:
+			break; /* see prepare_timens() */
+		default:
+			flags |= (uint64_t)ns->type;
+		}
+	}
+	a->new_mntns = flags & CLONE_NEWNS;
+	a->new_userns = flags & CLONE_NEWUSER;
+	a->new_utsns = flags & CLONE_NEWUTS;
+	return flags;
+}
+
+static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **err)
+{
+	const struct hull_spec *spec = c->spec;
+	const struct hull_create_opts *o = c->o;
+	struct init_args a = { .spec = spec, .opts = o, .sync_fd = -1, .fifo_rfd = -1, .fifo_wfd = -1, .dmz_fd = -1 };
+	_cleanup_close_ int pidns_fd = -1, timens_fd = -1, pidns_restore = -1, timens_restore = -1;
+	_cleanup_close_ int fifo_r = -1, fifo_w = -1, dmz = -1, child_sync = -1;
+	_cleanup_free_ char *fifo = NULL, *created = NULL, *cgtext = NULL;
+	int sv[2], r;
+
+	if (!hull_spec_namespace(spec, CLONE_NEWNS))
+		return hull_error_set(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	if (spec->has_process && spec->process.terminal && !o->console_socket && !o->ret_console_master)
+		return hull_error_set(err, EINVAL, "process.terminal is set but no --console-socket was given");
+
+	c->rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL) : NULL;
+	if (spec->root_path[0] != '/') {
+		_cleanup_free_ char *joined = NULL;
+		if (asprintf(&joined, "%s/%s", o->bundle, spec->root_path) < 0)
+			return -ENOMEM;
+		c->rootfs = realpath(joined, NULL);
+		if (!c->rootfs)
+			return hull_error_set(err, errno, "rootfs '%s'", joined);
+	} else if (!c->rootfs)
+		return hull_error_set(err, errno, "rootfs '%s'", spec->root_path);
+
+	r = path_mkdir_p(o->root, 0700);
+	if (r < 0)
+		return hull_error_set(err, -r, "cannot create state root '%s'", o->root);
+	if (mkdir(c->dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return hull_error_set(err, EEXIST, "container '%s' already exists", o->id);
+		return hull_error_set(err, errno, "cannot create '%s'", c->dir);
+	}
+	c->dir_made = true;
+
+	/* exec.fifo: the init holds both ends (so its read blocks instead of
+	 * seeing EOF) until start writes one byte. */
+	if (asprintf(&fifo, "%s/%s", c->dir, FIFO_NAME) < 0)
+		return -ENOMEM;
+	if (mkfifo(fifo, 0600) < 0)
+		return hull_error_set(err, errno, "cannot create '%s'", fifo);
+	fifo_r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fifo_w = fifo_r < 0 ? -1 : open(fifo, O_WRONLY | O_CLOEXEC);
+	if (fifo_w < 0 || fcntl(fifo_r, F_SETFL, 0) < 0)
+		return hull_error_set(err, errno, "cannot open '%s'", fifo);
+
+	if (spec->n_hooks[HULL_HOOK_POSTSTART] || spec->n_hooks[HULL_HOOK_POSTSTOP]) {
+		_cleanup_free_ char *from = NULL, *to = NULL;
+		if (asprintf(&from, "%s/config.json", o->bundle) < 0 || asprintf(&to, "%s/" HOOKS_CONFIG, c->dir) < 0)
+			return -ENOMEM;
+		r = copy_file(from, to, err);
+		if (r < 0)
+			return r;
+	}
+
+	r = hull_cgroup_create(o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup", spec->linux.cgroups_path, o->id,
+			       &c->cg, err);
+	if (r < 0)
+		return r;
+	if (spec->linux.has_resources) {
+		r = hull_cgroup_apply(c->cg, &spec->linux.resources, err);
+		if (r < 0)
+			return r;
+	}
+
+	r = open_namespaces(spec, &a, &pidns_fd, &timens_fd, err);
+	if (r < 0)
+		goto close_ns;
+	uint64_t flags = clone_flags(spec, &a);
+	if (pidns_fd >= 0) {
+		pidns_restore = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (setns(pidns_fd, CLONE_NEWPID) < 0) {
+			r = hull_error_set(err, errno, "cannot join the pid namespace");
+			goto close_ns;
+		}
+	}
+	if (timens_fd >= 0) {
+		timens_restore = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (setns(timens_fd, CLONE_NEWTIME) < 0) {
+			r = hull_error_set(err, errno, "cannot join the time namespace");
+			goto close_ns;
+		}
+	} else {
+		const struct hull_namespace *tns = hull_spec_namespace(spec, CLONE_NEWTIME);
+		if (tns && !tns->path && (r = prepare_timens(spec, &timens_restore, err)) < 0)
+			goto close_ns;
+	}
+
+	dmz = process_dmz_fd(err);
+	if (dmz < -1) {
+		r = dmz;
+		goto close_ns;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = hull_error_set(err, errno, "socketpair");
+		goto close_ns;
+	}
+	c->sync_fd = sv[0];
+	child_sync = sv[1];
+	a.sync_fd = child_sync;
+	a.fifo_rfd = fifo_r;
+	a.fifo_wfd = fifo_w;
+	a.dmz_fd = dmz;
+	a.rootfs = c->rootfs;
+
+	c->pid = clone_init(flags);
+	if (c->pid == 0) {
+		close(c->sync_fd);
+		init_main(&a);
+	}
+	if (c->pid < 0) {
+		c->pid = 0;
+		r = hull_error_set(err, errno, "cannot clone the container's init");
+	}
+
+close_ns:
+	/* Back to our own pid and time namespaces for what we start later. */
+	if (pidns_restore >= 0)
+		setns(pidns_restore, CLONE_NEWPID);
+	if (timens_restore >= 0)
+		setns(timens_restore, CLONE_NEWTIME);
+	for (int i = 0; i < a.n_ns_fds; i++)
+		close(a.ns_fds[i]);
+	if (r < 0)
+		return r;
+	closep(&child_sync);
+
+	if (a.new_userns) {
+		r = write_id_map(c->pid, "gid_map", spec->linux.gid_mappings, spec->linux.n_gid_mappings, err);
+		if (r >= 0)
+			r = write_id_map(c->pid, "uid_map", spec->linux.uid_mappings, spec->linux.n_uid_mappings, err);
+		if (r < 0)
+			return hull_error_wrap(err, r, "user namespace");
+	}
+	r = hull_cgroup_enter(c->cg, c->pid, err);
+	if (r < 0)
+		return r;
+
+	/* The state JSON for the in-container hooks rides on GO. */
+	_cleanup_free_ char *hook_json = NULL;
+	if (spec->n_hooks[HULL_HOOK_CREATE_CONTAINER] || spec->n_hooks[HULL_HOOK_START_CONTAINER]) {
+		struct hull_state st;
+		fill_state(c, &st, HULL_STATUS_CREATED, NULL, NULL);
+		hook_json = hull_state_to_json(&st, false);
+	}
+	if (sync_send(c->sync_fd, SYNC_GO, 0, hook_json ? hook_json : "") < 0)
+		return hull_error_set(err, errno, "sync with the container's init");
+
+	r = parent_sync(c, err);
+	if (r < 0)
+		return r;
+
+	created = now_rfc3339();
+	cgtext = hull_cgroup_serialize(c->cg);
+	struct hull_state st;
+	fill_state(c, &st, HULL_STATUS_CREATED, created, cgtext);
+	r = hull_state_save(o->root, &st, err);
+	if (r < 0)
+		return r;
+	if (o->pid_file) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", c->pid);
+		r = write_file_atomic(o->pid_file, buf, err);
+		if (r < 0)
+			return hull_error_wrap(err, r, "pid file");
+	}
+	if (sync_send(c->sync_fd, SYNC_ACK, 0, "") < 0)
+		return hull_error_set(err, errno, "sync with the container's init");
+	*ret_pid = c->pid;
+	return 0;
+}
+
+HULL_EXPORT int hull_container_create(const struct hull_create_opts *o, const struct hull_spec *spec, pid_t *ret_pid,
+				      struct hull_error **err)
+{
+	struct create_ctx c = { .o = o, .spec = spec, .sync_fd = -1, .console_master = -1 };
+	int r = hull_state_check_id(o->id, err);
+
+	if (r < 0)
+		return r;
+	c.dir = hull_state_dir(o->root, o->id);
+	if (!c.dir)
+		return -ENOMEM;
+	r = do_create(&c, ret_pid, err);
+	if (r < 0)
+		create_undo(&c);
+	else {
+		if (o->ret_console_master)
+			*o->ret_console_master = TAKE_FD(c.console_master);
+		hull_cgroup_free(c.cg);
+	}
+	if (c.sync_fd >= 0)
+		close(c.sync_fd);
+	free(c.rootfs);
+	free(c.dir);
+	return r;
+}
+
+/* Loads the spec copy kept for poststart/poststop hooks, if any. */
+static struct hull_spec *load_hooks_spec(const char *dir)
+{
+	struct hull_spec *spec = NULL;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" HOOKS_CONFIG, dir);
+	if (access(path, F_OK) < 0 || hull_spec_load(dir, &spec, NULL) < 0)
+		return NULL;
+	return spec;
+}
+
+HULL_EXPORT int hull_container_start(const char *root, const char *id, struct hull_error **err)
+{
+	struct hull_state *st = NULL;
+	_cleanup_free_ char *dir = NULL, *fifo = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = hull_state_load(root, id, &st, err);
+
+	if (r < 0)
+		return r;
+	if (st->status != HULL_STATUS_CREATED) {
+		r = hull_error_set(err, EINVAL, "cannot start container '%s': it is %s, not created", id,
+				   hull_status_name(st->status));
+		goto out;
+	}
+	dir = hull_state_dir(root, id);
+	if (asprintf(&fifo, "%s/%s", dir, FIFO_NAME) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		r = hull_error_set(err, errno == ENXIO ? ESRCH : errno, "cannot start container '%s'", id);
+		goto out;
+	}
+	if (write(fd, "0", 1) != 1) {
+		r = hull_error_set(err, errno, "cannot start container '%s'", id);
+		goto out;
+	}
+	unlink(fifo);
+
+	struct hull_spec *spec = load_hooks_spec(dir);
+	if (spec && spec->n_hooks[HULL_HOOK_POSTSTART]) {
+		/* Poststart hooks run once the user's program is running:
+		 * our write end sees POLLERR when the init, at exec, closes
+		 * its read end (close-on-exec) or dies. */
+		struct pollfd p = { .fd = fd, .events = 0 };
+		poll(&p, 1, 10000);
+		st->status = HULL_STATUS_RUNNING;
+		_cleanup_free_ char *json = hull_state_to_json(st, false);
+		r = hooks_run(HULL_HOOK_POSTSTART, spec->hooks[HULL_HOOK_POSTSTART], spec->n_hooks[HULL_HOOK_POSTSTART],
+			      json ? json : "{}", err);
+		if (r < 0) {
+			/* As runc: a failed poststart hook stops the container. */
+			kill(st->pid, SIGKILL);
+		}
+	}
+	hull_spec_free(spec);
+out:
+	hull_state_free(st);
+	return r;
+}
+
+/* Signals pid only if it still is the process recorded: a pidfd pins it,
+ * then its start time is checked. */
+static int signal_init(const struct hull_state *st, int sig)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+	if (pidfd < 0)
+		return errno == ENOSYS ? (kill(st->pid, sig) < 0 ? -errno : 0) : -errno;
+	if (!hull_pid_alive(st->pid, st->pid_start))
+		return -ESRCH;
+	return sys_pidfd_send_signal(pidfd, sig) < 0 ? -errno : 0;
+}
+
+static int load_cgroup(const struct hull_state *st, struct hull_cgroup **ret)
+{
+	*ret = NULL;
+	if (!st->cgroup)
+		return -ENOENT;
+	return hull_cgroup_load("/sys/fs/cgroup", st->cgroup, ret, NULL);
+}
+
+static int signal_all(const struct hull_state *st, int sig)
+{
+	struct hull_cgroup *cg;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (load_cgroup(st, &cg) < 0)
+		return signal_init(st, sig);
+	if (hull_cgroup_pids(cg, &pids, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], sig);
+	hull_cgroup_free(cg);
+	return 0;
+}
+
+HULL_EXPORT int hull_container_kill(const char *root, const char *id, int sig, bool all, struct hull_error **err)
+{
+	struct hull_state *st = NULL;
+	int r = hull_state_load(root, id, &st, err);
+
+	if (r < 0)
+		return r;
+	if (st->status == HULL_STATUS_STOPPED && !all)
+		r = hull_error_set(err, ESRCH, "cannot kill container '%s': it is not running", id);
+	else {
+		r = all ? signal_all(st, sig) : signal_init(st, sig);
+		if (r < 0)
+			r = hull_error_set(err, -r, "cannot kill container '%s'", id);
+	}
+	hull_state_free(st);
+	return r;
+}
+
+/* Waits up to ms for the cgroup to empty, then removes it. */
+static int destroy_cgroup(struct hull_cgroup *cg, struct hull_error **err)
+{
+	for (int i = 0; i < 500; i++) {
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+		if (hull_cgroup_pids(cg, &pids, &n, NULL) == 0 && n == 0)
+			break;
+		for (size_t k = 0; k < n; k++)
+			kill(pids[k], SIGKILL);
+		usleep(10000);
+	}
+	int r = -EBUSY;
+	for (int i = 0; i < 100 && r == -EBUSY; i++) {
+		r = hull_cgroup_destroy(cg, i == 99 ? err : NULL);
+		if (r == -EBUSY)
+			usleep(10000);
+	}
+	return r;
+}
+
+HULL_EXPORT int hull_container_delete(const char *root, const char *id, bool force, struct hull_error **err)
+{
+	struct hull_state *st = NULL;
+	struct hull_cgroup *cg = NULL;
+	_cleanup_free_ char *dir = NULL;
+	int r = hull_state_load(root, id, &st, err);
+
+	if (r < 0)
+		return r;
+	if ((st->status == HULL_STATUS_RUNNING || st->status == HULL_STATUS_PAUSED) && !force) {
+		r = hull_error_set(err, EBUSY, "cannot delete container '%s': it is %s (stop it first or use --force)", id,
+				   hull_status_name(st->status));
+		goto out;
+	}
+	load_cgroup(st, &cg);
+	if (st->status != HULL_STATUS_STOPPED) {
+		if (st->status == HULL_STATUS_PAUSED && cg)
+			hull_cgroup_freeze(cg, false, NULL);
+		signal_init(st, SIGKILL);
+		for (int i = 0; i < 1000 && hull_pid_alive(st->pid, st->pid_start); i++)
+			usleep(2000);
+	}
+	if (cg) {
+		r = destroy_cgroup(cg, err);
+		if (r < 0)
+			goto out;
+	}
+	dir = hull_state_dir(root, id);
+	struct hull_spec *spec = load_hooks_spec(dir);
+	r = path_remove_tree(dir);
+	if (r < 0)
+		r = hull_error_set(err, -r, "cannot remove '%s'", dir);
+	if (spec && spec->n_hooks[HULL_HOOK_POSTSTOP]) {
+		st->status = HULL_STATUS_STOPPED;
+		_cleanup_free_ char *json = hull_state_to_json(st, false);
+		/* Poststop failures are only warnings (runtime-spec): the
+		 * container is gone either way. */
+		hooks_run(HULL_HOOK_POSTSTOP, spec->hooks[HULL_HOOK_POSTSTOP], spec->n_hooks[HULL_HOOK_POSTSTOP],
+			  json ? json : "{}", NULL);
+	}
+	hull_spec_free(spec);
+out:
+	hull_cgroup_free(cg);
+	hull_state_free(st);
+	return r;
+}
+
+static int set_frozen(const char *root, const char *id, bool frozen, struct hull_error **err)
+{
+	struct hull_state *st = NULL;
+	struct hull_cgroup *cg = NULL;
+	int r = hull_state_load(root, id, &st, err);
+
+	if (r < 0)
+		return r;
+	if (frozen ? st->status != HULL_STATUS_RUNNING : st->status != HULL_STATUS_PAUSED)
+		r = hull_error_set(err, EINVAL, "cannot %s container '%s': it is %s", frozen ? "pause" : "resume", id,
+				   hull_status_name(st->status));
+	else if (load_cgroup(st, &cg) < 0)
+		r = hull_error_set(err, ENOENT, "container '%s' has no cgroup to freeze", id);
+	else
+		r = hull_cgroup_freeze(cg, frozen, err);
+	hull_cgroup_free(cg);
+	hull_state_free(st);
+	return r;
+}
+
+HULL_EXPORT int hull_container_pause(const char *root, const char *id, struct hull_error **err)
+{
+	return set_frozen(root, id, true, err);
+}
+
+HULL_EXPORT int hull_container_resume(const char *root, const char *id, struct hull_error **err)
+{
+	return set_frozen(root, id, false, err);
+}

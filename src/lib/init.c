@@ -1,0 +1,246 @@
+/* init.c - see init.h.
+ *
+ * Everything here runs in the cloned child, which shares no memory with
+ * the parent (clone3 without CLONE_VM): it may allocate, but it reports
+ * errors only through the sync socket and ends with _exit().
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "mount.h"
+#include "path.h"
+#include "process.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+struct init_state {
+	struct init_args *a;
+	const struct hull_spec *spec;
+	struct mount_ctx mnt;
+	char state_json[sizeof(((struct sync_msg *)0)->text)];
+	char *exec_path;
+};
+
+/* Sends "<stage>: <message>" to the parent and ends the child. */
+__attribute__((noreturn)) static void fail(struct init_state *s, const char *stage, int r, struct hull_error *err)
+{
+	char text[sizeof(((struct sync_msg *)0)->text)];
+
+	snprintf(text, sizeof(text), "%s: %s", stage, err && err->msg ? err->msg : strerror(r < 0 ? -r : r));
+	sync_send(s->a->sync_fd, SYNC_ERROR, err ? err->code : (r < 0 ? -r : r), text);
+	_exit(1);
+}
+
+#define TRY(stage, expr)                                   \
+	do {                                               \
+		int _r = (expr);                           \
+		if (_r < 0)                                \
+			fail(s, stage, _r, err);           \
+	} while (0)
+
+static int expect(int fd, int type, struct sync_msg *msg)
+{
+	int t = sync_recv(fd, msg);
+	if (t < 0)
+		return t;
+	return t == type ? 0 : -EPROTO;
+}
+
+static int join_namespaces(struct init_args *a, struct hull_error **err)
+{
+	for (int i = 0; i < a->n_ns_fds; i++)
+		if (setns(a->ns_fds[i], a->ns_types[i]) < 0)
+			return hull_error_set(err, errno, "cannot join %s namespace",
+					      hull_namespace_type_to_name(a->ns_types[i]));
+	for (int i = 0; i < a->n_ns_fds; i++)
+		close(a->ns_fds[i]);
+	return 0;
+}
+
+static int set_names(const struct hull_spec *spec, bool new_uts, struct hull_error **err)
+{
+	if ((spec->hostname || spec->domainname) && !new_uts)
+		return hull_error_set(err, EINVAL, "hostname or domainname set without a uts namespace of the container's own");
+	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return hull_error_set(err, errno, "cannot set hostname '%s'", spec->hostname);
+	if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return hull_error_set(err, errno, "cannot set domainname '%s'", spec->domainname);
+	return 0;
+}
+
+static int set_sysctls(const struct hull_spec *spec, struct hull_error **err)
+{
+	for (size_t i = 0; i < spec->linux.n_sysctl; i++) {
+		char file[PATH_MAX];
+		const char *key = spec->linux.sysctl[i].key;
+
+		if (strstr(key, "..") || key[0] == '/' || key[0] == '.')
+			return hull_error_set(err, EINVAL, "sysctl '%s': invalid name", key);
+		snprintf(file, sizeof(file), "/proc/sys/%s", key);
+		for (char *p = file + strlen("/proc/sys/"); *p; p++)
+			if (*p == '.')
+				*p = '/';
+		int r = path_write_file(file, spec->linux.sysctl[i].value, err);
+		if (r < 0)
+			return hull_error_wrap(err, r, "sysctl '%s'", key);
+	}
+	return 0;
+}
+
+static int set_oom_score_adj(const struct hull_process *p, struct hull_error **err)
+{
+	char buf[16];
+
+	if (!p->has_oom_score_adj)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+	return path_write_file("/proc/self/oom_score_adj", buf, err);
+}
+
+/* Sets up the terminal before pivot_root, while the container's devpts is
+ * reachable: the slave becomes /dev/console and the init's stdio, the
+ * master goes to the parent. */
+static int setup_terminal(struct init_state *s, struct hull_error **err)
+{
+	const struct hull_process *p = &s->spec->process;
+	int master, slave, index, r;
+
+	if (s->mnt.ptmx_fd < 0)
+		return hull_error_set(err, ENOENT, "process.terminal needs a devpts mount at /dev/pts");
+	r = terminal_open(s->mnt.ptmx_fd, p->console_height, p->console_width, &master, &slave, &index, err);
+	if (r < 0)
+		return r;
+	r = mount_console(&s->mnt, slave, err);
+	if (r == 0)
+		r = terminal_become_stdio(slave, err);
+	close(slave);
+	if (r == 0) {
+		if (sync_send(s->a->sync_fd, SYNC_CONSOLE, 0, "") < 0 || terminal_send_fd(s->a->sync_fd, master) < 0)
+			r = hull_error_set(err, errno, "cannot pass the pty master to hull");
+	}
+	close(master);
+	return r;
+}
+
+__attribute__((noreturn)) void init_main(struct init_args *a)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	struct init_state st = { .a = a, .spec = a->spec }, *s = &st;
+	const struct hull_spec *spec = a->spec;
+	const struct hull_process *p = &spec->process;
+	struct sync_msg msg;
+
+	/* Die with the parent until the container is created; cleared below
+	 * once the parent has recorded it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	TRY("sync", expect(a->sync_fd, SYNC_GO, &msg));
+	snprintf(s->state_json, sizeof(s->state_json), "%s", msg.text);
+
+	TRY("namespaces", join_namespaces(a, &err));
+	/* The cgroup namespace is made only now, after the parent moved us
+	 * into the container's cgroup, so that cgroup becomes its root. */
+	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		TRY("namespaces", hull_error_set(&err, errno, "cannot make the cgroup namespace"));
+	if (setsid() < 0)
+		TRY("setsid", hull_error_set(&err, errno, "setsid"));
+	/* Non-dumpable: no container process may open /proc/<init>/exe
+	 * (the hullrt binary) or our fds until we exec. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	s->mnt = (struct mount_ctx){ .spec = spec, .rootfs = a->rootfs, .rootfd = -1, .ptmx_fd = -1,
+				     .new_cgroupns = a->new_cgroupns, .userns = a->new_userns };
+	if (a->new_mntns) {
+		TRY("rootfs", mount_prepare_root(&s->mnt, &err));
+		TRY("mounts", mount_setup(&s->mnt, &err));
+		if (p->cwd && !streq(p->cwd, "/")) {
+			/* Made now, as root, so a user without rights on
+			 * the image's dirs still gets its cwd (as runc). */
+			int fd = path_open_in_root(s->mnt.rootfd, p->cwd, true, false, NULL);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	if (spec->has_process && p->terminal)
+		TRY("terminal", setup_terminal(s, &err));
+	TRY("hostname", set_names(spec, a->new_utsns, &err));
+
+	if (spec->n_hooks[HULL_HOOK_PRESTART] || spec->n_hooks[HULL_HOOK_CREATE_RUNTIME]) {
+		TRY("sync", sync_send(a->sync_fd, SYNC_HOOKS, 0, ""));
+		TRY("sync", expect(a->sync_fd, SYNC_HOOKS_DONE, &msg));
+	}
+	TRY("createContainer hooks", hooks_run(HULL_HOOK_CREATE_CONTAINER, spec->hooks[HULL_HOOK_CREATE_CONTAINER],
+					       spec->n_hooks[HULL_HOOK_CREATE_CONTAINER], s->state_json, &err));
+
+	if (a->new_mntns) {
+		TRY("pivot_root", mount_pivot(&s->mnt, a->opts->no_pivot, &err));
+		TRY("mounts", mount_finish(&s->mnt, &err));
+	}
+	if (s->mnt.ptmx_fd >= 0)
+		close(s->mnt.ptmx_fd);
+	if (s->mnt.rootfd >= 0)
+		close(s->mnt.rootfd);
+	TRY("sysctl", set_sysctls(spec, &err));
+
+	if (spec->has_process) {
+		TRY("oom_score_adj", set_oom_score_adj(p, &err));
+		TRY("rlimits", process_set_rlimits(p, &err));
+		if (!a->opts->no_new_keyring) {
+			char name[300];
+			snprintf(name, sizeof(name), "_ses.%s", a->opts->id);
+			/* A session keyring of the container's own; kernels
+			 * without keys (ENOSYS) or denying it are fine. */
+			(void)syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+		}
+		TRY("user", process_set_user_and_caps(p, a->new_userns, &err));
+		TRY("cwd", process_enter_cwd(p->cwd ? p->cwd : "/", &err));
+		TRY("exec", process_find_exec(p, &s->exec_path, &err));
+		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			TRY("no_new_privs", hull_error_set(&err, errno, "cannot set no_new_privs"));
+		TRY("fds", process_prepare_fds(a->opts->preserve_fds, &err));
+		umask(p->has_umask ? p->umask : 022);
+	}
+
+	TRY("sync", sync_send(a->sync_fd, SYNC_READY, 0, ""));
+	TRY("sync", expect(a->sync_fd, SYNC_ACK, &msg));
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	close(a->sync_fd);
+
+	/* Created: wait until `start` writes a byte into exec.fifo. */
+	char byte;
+	ssize_t n;
+	do
+		n = read(a->fifo_rfd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
+
+	/* From here on there is no one to report to but the container's
+	 * own stderr. */
+	if (spec->n_hooks[HULL_HOOK_START_CONTAINER] &&
+	    hooks_run(HULL_HOOK_START_CONTAINER, spec->hooks[HULL_HOOK_START_CONTAINER],
+		      spec->n_hooks[HULL_HOOK_START_CONTAINER], s->state_json, &err) < 0) {
+		fprintf(stderr, "hullrt: %s\n", err->msg);
+		_exit(1);
+	}
+	if (!spec->has_process)
+		_exit(0);
+	process_exec(p, s->exec_path, a->dmz_fd, &err);
+	fprintf(stderr, "hullrt: %s\n", err ? err->msg : "exec failed");
+	_exit(127);
+}

@@ -1,0 +1,28 @@
+/* init.h - the container's init between clone3 and exec: the child side
+ * of container creation.  It runs only in the freshly cloned process,
+ * reports any failure to the parent over the sync socket with its stage
+ * named, and never returns. */
+#ifndef HULL_INIT_H
+#define HULL_INIT_H
+
+#include <stdbool.h>
+
+#include "container.h"
+#include "spec.h"
+
+struct init_args {
+	const struct hull_spec *spec;
+	const struct hull_create_opts *opts;
+	const char *rootfs;
+	int sync_fd;
+	int fifo_rfd, fifo_wfd; /* exec.fifo, read and write ends */
+	int dmz_fd;
+	int ns_fds[8];  /* namespaces to join with setns, user first */
+	int ns_types[8];
+	int n_ns_fds;
+	bool new_mntns, new_userns, new_cgroupns, new_utsns;
+};
+
+__attribute__((noreturn)) void init_main(struct init_args *a);
+
+#endif

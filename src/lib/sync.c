@@ -1,0 +1,37 @@
+/* sync.c - see sync.h */
+#include "sync.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int sync_send(int fd, int type, int code, const char *text)
+{
+	struct sync_msg m = { .type = type, .code = code };
+	size_t len = strlen(text);
+
+	if (len >= sizeof(m.text))
+		len = sizeof(m.text) - 1;
+	memcpy(m.text, text, len);
+	/* Send only the used part: most messages are a few bytes. */
+	if (send(fd, &m, offsetof(struct sync_msg, text) + len + 1, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+int sync_recv(int fd, struct sync_msg *msg)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, msg, sizeof(*msg), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	if ((size_t)n < offsetof(struct sync_msg, text) + 1)
+		return -EPROTO;
+	msg->text[sizeof(msg->text) - 1] = '\0';
+	return msg->type;
+}

@@ -1,0 +1,38 @@
+/* sync.h - the messages between hull and a container's init while it is
+ * being created, over a SOCK_SEQPACKET socketpair.
+ *
+ *   parent                         init (in the new namespaces)
+ *   clone3 -------------------->   waits for GO
+ *   uid/gid maps, cgroup, GO -->   joins namespaces, mounts
+ *                             <--  HOOKS (if prestart/createRuntime hooks)
+ *   runs them, HOOKS_DONE ----->   pivot_root, process attributes
+ *                             <--  CONSOLE (+ pty master as SCM_RIGHTS)
+ *                             <--  READY, or ERROR {stage, errno, message}
+ *   state.json, pid file, ACK ->   waits on exec.fifo for start
+ */
+#ifndef HULL_SYNC_H
+#define HULL_SYNC_H
+
+#include <stddef.h>
+
+enum sync_type {
+	SYNC_GO = 1,
+	SYNC_HOOKS,
+	SYNC_HOOKS_DONE,
+	SYNC_CONSOLE,
+	SYNC_READY,
+	SYNC_ACK,
+	SYNC_ERROR,
+};
+
+struct sync_msg {
+	int type;
+	int code;       /* SYNC_ERROR: positive errno */
+	char text[4000]; /* SYNC_ERROR: "stage: message"; SYNC_GO: state JSON for hooks */
+};
+
+int sync_send(int fd, int type, int code, const char *text);
+/* Returns the message type, 0 on EOF, or a negative errno. */
+int sync_recv(int fd, struct sync_msg *msg);
+
+#endif
