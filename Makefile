@@ -91,3 +91,18 @@ bench: all
 
 clean:
 	rm -rf $(O)
+
+# libFuzzer on the config.json parser for 30 s (needs clang).  New inputs
+# go to $(O)/fuzz-corpus/spec; tests/fuzz/corpus/spec holds the seeds.
+.PHONY: fuzz
+FUZZ_CC ?= clang
+FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/error.c
+
+$(O)/fuzz-spec: $(FUZZ_SPEC_SRC) $(wildcard src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined -Isrc/lib \
+		$(shell pkg-config --cflags json-c) -o $@ $(FUZZ_SPEC_SRC) $(shell pkg-config --libs json-c)
+
+fuzz: $(O)/fuzz-spec
+	@mkdir -p $(O)/fuzz-corpus/spec
+	$(O)/fuzz-spec -max_total_time=30 -dict=tests/fuzz/spec.dict $(O)/fuzz-corpus/spec tests/fuzz/corpus/spec

@@ -408,7 +408,7 @@ close_ns:
 		close(a.ns_fds[i]);
 	if (r < 0)
 		return r;
-	closep(&child_sync);
+	close(TAKE_FD(child_sync));
 
 	if (a.new_userns) {
 		r = write_id_map(c->pid, "gid_map", spec->linux.gid_mappings, spec->linux.n_gid_mappings, err);
@@ -451,6 +451,11 @@ close_ns:
 	}
 	if (sync_send(c->sync_fd, SYNC_ACK, 0, "") < 0)
 		return hull_error_set(err, errno, "sync with the container's init");
+	/* Wait for EOF: the init closes its end only after clearing its
+	 * parent-death signal, so our exit can no longer kill it. */
+	struct sync_msg m;
+	while (sync_recv(c->sync_fd, &m) > 0)
+		;
 	*ret_pid = c->pid;
 	return 0;
 }

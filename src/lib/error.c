@@ -1,5 +1,4 @@
 /* error.c - see error.h */
-#define _GNU_SOURCE
 #include "error.h"
 
 #include <errno.h>

@@ -149,6 +149,9 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	/* Die with the parent until the container is created; cleared below
 	 * once the parent has recorded it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	TRY("sync", expect(a->sync_fd, SYNC_GO, &msg));
 	snprintf(s->state_json, sizeof(s->state_json), "%s", msg.text);
 

@@ -152,7 +152,8 @@ static int mount_cgroup_v1(struct mount_ctx *ctx, const struct hull_mount *m, co
 			ssize_t n = readlink(host, link, sizeof(link) - 1);
 			if (n > 0) {
 				link[n] = '\0';
-				(void)symlinkat(link, tmpfd, de->d_name);
+				if (symlinkat(link, tmpfd, de->d_name) < 0 && errno != EEXIST)
+					return hull_error_set(err, errno, "cannot create symlink %s/%s", dest, de->d_name);
 			}
 			continue;
 		}
