@@ -200,6 +200,51 @@ static int prepare_timens(const struct hull_spec *spec, int *restore_fd, struct 
 	return 0;
 }
 
+/* The devices every container needs (runc's list): allowed after the
+ * spec's rules, unless the spec denies that very device by number. */
+static const struct hull_device_rule default_device_rules[] = {
+	{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },   { true, 'c', 1, 3, "rwm" },
+	{ true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 7, "rwm" },   { true, 'c', 1, 8, "rwm" },
+	{ true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },   { true, 'c', 5, 1, "rwm" },
+	{ true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
+};
+
+static bool denied_by_number(const struct hull_resources *res, const struct hull_device_rule *d)
+{
+	for (size_t i = 0; i < res->n_devices; i++) {
+		const struct hull_device_rule *r = &res->devices[i];
+		if (!r->allow && r->type == d->type && r->major == d->major && r->minor == d->minor && d->major >= 0)
+			return true;
+	}
+	return false;
+}
+
+static int apply_resources(struct create_ctx *c, struct hull_error **err)
+{
+	const struct hull_spec *spec = c->spec;
+	struct hull_resources res = spec->linux.resources;
+	size_t n = 0, max = res.n_devices + ARRAY_SIZE(default_device_rules) + spec->linux.n_devices;
+
+	if (!res.n_devices)
+		return hull_cgroup_apply(c->cg, &res, err);
+	_cleanup_free_ struct hull_device_rule *rules = calloc(max, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < res.n_devices; i++)
+		rules[n++] = res.devices[i];
+	for (size_t i = 0; i < ARRAY_SIZE(default_device_rules); i++)
+		if (!denied_by_number(&res, &default_device_rules[i]))
+			rules[n++] = default_device_rules[i];
+	for (size_t i = 0; i < spec->linux.n_devices; i++) {
+		const struct hull_device *d = &spec->linux.devices[i];
+		if (d->type == 'c' || d->type == 'b' || d->type == 'u')
+			rules[n++] = (struct hull_device_rule){ true, d->type == 'b' ? 'b' : 'c', d->major, d->minor, "rwm" };
+	}
+	res.devices = rules;
+	res.n_devices = n;
+	return hull_cgroup_apply(c->cg, &res, err);
+}
+
 static pid_t clone_init(uint64_t flags)
 {
 	struct hull_clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
@@ -343,7 +388,7 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	if (r < 0)
 		return r;
 	if (spec->linux.has_resources) {
-		r = hull_cgroup_apply(c->cg, &spec->linux.resources, err);
+		r = apply_resources(c, err);
 		if (r < 0)
 			return r;
 	}

@@ -57,8 +57,11 @@ static int set_caps(const struct hull_process *p, uint64_t available, struct hul
 
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return hull_error_set(err, errno, "cannot reset ambient capabilities");
+	/* The kernel allows an ambient capability only if it is both
+	 * permitted and inheritable; others are left out, as runc does. */
+	uint64_t ambient = p->caps[HULL_CAP_AMBIENT] & p->caps[HULL_CAP_PERMITTED] & p->caps[HULL_CAP_INHERITABLE];
 	for (cap_value_t c = 0; c < 64; c++)
-		if (p->caps[HULL_CAP_AMBIENT] & available & (1ULL << c) && cap_set_ambient(c, CAP_SET) < 0)
+		if (ambient & available & (1ULL << c) && cap_set_ambient(c, CAP_SET) < 0)
 			return hull_error_set(err, errno, "cannot raise ambient capability %d", c);
 	return 0;
 }
