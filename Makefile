@@ -106,3 +106,4 @@ $(O)/fuzz-spec: $(FUZZ_SPEC_SRC) $(wildcard src/lib/*.h)
 fuzz: $(O)/fuzz-spec
 	@mkdir -p $(O)/fuzz-corpus/spec
 	$(O)/fuzz-spec -max_total_time=30 -dict=tests/fuzz/spec.dict $(O)/fuzz-corpus/spec tests/fuzz/corpus/spec
+.SECONDARY:

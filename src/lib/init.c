@@ -84,19 +84,56 @@ static int set_names(const struct hull_spec *spec, bool new_uts, struct hull_err
 	return 0;
 }
 
+/* A sysctl is set only in a namespace of the container's own, else it
+ * would change the host's (runc's rules): net.* needs a network
+ * namespace, the IPC ones an ipc namespace, the names a uts namespace. */
+static int check_sysctl(const struct hull_spec *spec, const char *key, struct hull_error **err)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+	const struct hull_namespace *ns;
+
+	if (strstr(key, "..") || key[0] == '/' || key[0] == '.' || strchr(key, '/'))
+		return hull_error_set(err, EINVAL, "sysctl '%s': invalid name", key);
+	if (startswith(key, "net.")) {
+		ns = hull_spec_namespace(spec, CLONE_NEWNET);
+		if (!ns || ns->path)
+			return hull_error_set(err, EPERM, "sysctl '%s' needs a network namespace of the container's own", key);
+		return 0;
+	}
+	if (startswith(key, "fs.mqueue.")) {
+		if (!hull_spec_namespace(spec, CLONE_NEWIPC))
+			return hull_error_set(err, EPERM, "sysctl '%s' needs an ipc namespace", key);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ipc); i++)
+		if (streq(key, ipc[i])) {
+			if (!hull_spec_namespace(spec, CLONE_NEWIPC))
+				return hull_error_set(err, EPERM, "sysctl '%s' needs an ipc namespace", key);
+			return 0;
+		}
+	if (streq(key, "kernel.hostname") || streq(key, "kernel.domainname")) {
+		if (!hull_spec_namespace(spec, CLONE_NEWUTS))
+			return hull_error_set(err, EPERM, "sysctl '%s' needs a uts namespace", key);
+		return 0;
+	}
+	return hull_error_set(err, EPERM, "sysctl '%s' is not namespaced: it would change the host", key);
+}
+
 static int set_sysctls(const struct hull_spec *spec, struct hull_error **err)
 {
 	for (size_t i = 0; i < spec->linux.n_sysctl; i++) {
 		char file[PATH_MAX];
 		const char *key = spec->linux.sysctl[i].key;
+		int r = check_sysctl(spec, key, err);
 
-		if (strstr(key, "..") || key[0] == '/' || key[0] == '.')
-			return hull_error_set(err, EINVAL, "sysctl '%s': invalid name", key);
+		if (r < 0)
+			return r;
 		snprintf(file, sizeof(file), "/proc/sys/%s", key);
 		for (char *p = file + strlen("/proc/sys/"); *p; p++)
 			if (*p == '.')
 				*p = '/';
-		int r = path_write_file(file, spec->linux.sysctl[i].value, err);
+		r = path_write_file(file, spec->linux.sysctl[i].value, err);
 		if (r < 0)
 			return hull_error_wrap(err, r, "sysctl '%s'", key);
 	}
@@ -156,6 +193,10 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	snprintf(s->state_json, sizeof(s->state_json), "%s", msg.text);
 
 	TRY("namespaces", join_namespaces(a, &err));
+	/* In a new user namespace our host ids are unmapped until we take
+	 * the namespace's root: files we create would get EOVERFLOW. */
+	if (a->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		TRY("user namespace", hull_error_set(&err, errno, "cannot become root in the user namespace"));
 	/* The cgroup namespace is made only now, after the parent moved us
 	 * into the container's cgroup, so that cgroup becomes its root. */
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
@@ -190,15 +231,16 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	TRY("createContainer hooks", hooks_run(HULL_HOOK_CREATE_CONTAINER, spec->hooks[HULL_HOOK_CREATE_CONTAINER],
 					       spec->n_hooks[HULL_HOOK_CREATE_CONTAINER], s->state_json, &err));
 
-	if (a->new_mntns) {
+	if (a->new_mntns)
 		TRY("pivot_root", mount_pivot(&s->mnt, a->opts->no_pivot, &err));
+	/* Before mount_finish: /proc/sys is usually one of the readonlyPaths. */
+	TRY("sysctl", set_sysctls(spec, &err));
+	if (a->new_mntns)
 		TRY("mounts", mount_finish(&s->mnt, &err));
-	}
 	if (s->mnt.ptmx_fd >= 0)
 		close(s->mnt.ptmx_fd);
 	if (s->mnt.rootfd >= 0)
 		close(s->mnt.rootfd);
-	TRY("sysctl", set_sysctls(spec, &err));
 
 	if (spec->has_process) {
 		TRY("oom_score_adj", set_oom_score_adj(p, &err));

@@ -51,10 +51,11 @@ int mount_prepare_root(struct mount_ctx *ctx, struct hull_error **err)
 
 	/* pivot_root refuses a shared new root, and an unbindable one cannot
 	 * be bind-mounted on itself: those two are applied after the pivot
-	 * (mount_finish); until then the tree is private, or slave if asked. */
-	unsigned long early = (prop & MS_SLAVE) ? (MS_REC | MS_SLAVE) : (MS_REC | MS_PRIVATE);
+	 * (mount_finish); until then the tree is rslave (runc's default: host
+	 * mounts still propagate in, nothing propagates out), or rprivate. */
+	unsigned long early = (prop & MS_PRIVATE) ? (MS_REC | MS_PRIVATE) : (MS_REC | MS_SLAVE);
 	if (mount(NULL, "/", NULL, early, NULL) < 0)
-		return hull_error_set(err, errno, "cannot make / %s", (prop & MS_SLAVE) ? "rslave" : "rprivate");
+		return hull_error_set(err, errno, "cannot make / %s", (prop & MS_PRIVATE) ? "rprivate" : "rslave");
 
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return hull_error_set(err, errno, "cannot bind-mount rootfs '%s'", ctx->rootfs);

@@ -172,6 +172,23 @@ def hugetlb_location():
     return None, None
 
 
+def unified_hugetlb_delegated(root):
+    """hull enables hugetlb only in cgroups it made: the unified root (not
+    hull's) must already hand it down to its children."""
+    try:
+        return "hugetlb" in open(os.path.join(root, "cgroup.subtree_control")).read().split()
+    except OSError:
+        return False
+
+
+def assert_refused_undelegated(ctx, bundle, resources):
+    bundle.linux["cgroupsPath"] = ctx.new_id()
+    bundle.linux["resources"].update(resources)
+    r = bundle.probe("exit", "0").run()
+    assert r.returncode == 1, r
+    assert "hugetlb" in r.err and r.err.startswith("hullrt: "), r
+
+
 def hugepage_sizes():
     try:
         return os.listdir("/sys/kernel/mm/hugepages")
@@ -187,6 +204,10 @@ def test_hugepage_limits(ctx, bundle):
     if "hugepages-2048kB" not in hugepage_sizes():
         pytest.skip("no 2MB huge pages on this kernel")
     limit = 4 << 20
+    if where == "unified" and not unified_hugetlb_delegated(root):
+        # This machine: hugetlb is in the cgroup2 mount but its root does
+        # not delegate it; hull must refuse clearly, not touch the root.
+        return assert_refused_undelegated(ctx, bundle, {"hugepageLimits": [{"pageSize": "2MB", "limit": limit}]})
     cid = create_with(ctx, bundle, {"hugepageLimits": [{"pageSize": "2MB", "limit": limit}]})
     if where == "v1":
         assert read(cg("hugetlb", cid), "hugetlb.2MB.limit_in_bytes") == str(limit)
@@ -201,6 +222,8 @@ def test_unified(ctx, bundle):
     if "hugetlb" not in ctrls or "hugepages-2048kB" not in hugepage_sizes():
         pytest.skip("the unified hierarchy has no hugetlb controller with 2MB pages to set through 'unified'")
     limit = str(6 << 20)
+    if not unified_hugetlb_delegated(root):
+        return assert_refused_undelegated(ctx, bundle, {"unified": {"hugetlb.2MB.max": limit}})
     cid = create_with(ctx, bundle, {"unified": {"hugetlb.2MB.max": limit}})
     d = cg(os.path.relpath(root, CGROUP_ROOT) if root != CGROUP_ROOT else "", cid)
     assert read(d, "hugetlb.2MB.max") == limit
