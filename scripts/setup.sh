@@ -7,12 +7,14 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 make -j"$(nproc)"
 ./scripts/mkbundle.sh build/bundle >/dev/null
+# The bundle's default process is an interactive "sh"; run a command.
+/usr/bin/python3 - build/bundle/config.json <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = ["sh", "-c", "echo hello from a hull container: hostname $(hostname), pid $$, uid $(id -u)"]
+json.dump(c, open(p, "w"), indent=2)
+PY
 state=$(mktemp -d /tmp/hullrt-setup.XXXXXX)
 trap 'rm -rf "$state"' EXIT
-# The bundle's default process is "sh"; run a command instead.
-sed 's|"args": \[[^]]*\]|"args": ["sh", "-c", "echo hello from a hull container: $(hostname), pid $$"]|' \
-	build/bundle/config.json >"$state/config.json"
-mkdir "$state/bundle"
-cp "$state/config.json" "$state/bundle/config.json"
-ln -s "$PWD/build/bundle/rootfs" "$state/bundle/rootfs"
-./build/hullrt --root "$state/run" run --bundle "$state/bundle" "setup-$$"
+./build/hullrt --root "$state" run --bundle build/bundle "setup-$$"
