@@ -20,6 +20,7 @@ struct cgroup_hier {
 	char *path;       /* the container's cgroup inside the hierarchy, absolute: "/hull/<id>" */
 	char *full;       /* root/dir/path, the directory itself */
 	unsigned created; /* trailing components of path that hull mkdir'ed (the leaf at least) */
+	unsigned owned;   /* relative placement: trailing components from hull's own "hull" dir down */
 	bool unified;     /* a cgroup2 hierarchy */
 };
 

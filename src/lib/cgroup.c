@@ -469,9 +469,12 @@ static int place(struct hull_cgroup *cg, struct cgroup_hier *h, const char *cgro
 		if ((r = append_components(&path, own, err)) < 0 || (r = append_components(&path, "hull", err)) < 0)
 			return r;
 	}
+	size_t before = count_components(path);
 	r = append_components(&path, cgroups_path && *cgroups_path ? cgroups_path : id, err);
 	if (r < 0)
 		return r;
+	if (!(cgroups_path && cgroups_path[0] == '/'))
+		h->owned = (unsigned)(count_components(path) - before + 1); /* + the "hull" dir */
 	if (streq(path, "/"))
 		return hull_error_set(err, EINVAL, "invalid cgroup path '%s': it is the hierarchy's root",
 				      cgroups_path ? cgroups_path : "");
@@ -519,7 +522,7 @@ static int hier_remove(const struct hull_cgroup *cg, const struct cgroup_hier *h
 	return 0;
 }
 
-static int hier_make(struct hull_cgroup *cg, struct cgroup_hier *h, struct hull_error **err)
+static int hier_make_once(struct hull_cgroup *cg, struct cgroup_hier *h, struct hull_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_free_ char *copy = strdup(h->path);
@@ -558,7 +561,29 @@ static int hier_make(struct hull_cgroup *cg, struct cgroup_hier *h, struct hull_
 		if (first_created >= 0)
 			h->created = (unsigned)(i + 1 - (size_t)first_created);
 	}
+	/* "<own>/hull" is hull's own parent whoever made it first: count it
+	 * as made, so the last container to go removes it when empty (a
+	 * parent still in use just stays, see hier_remove). */
+	if (h->owned > h->created)
+		h->created = h->owned;
 	return 0;
+}
+
+static int hier_make(struct hull_cgroup *cg, struct cgroup_hier *h, struct hull_error **err)
+{
+	int r;
+
+	/* ENOENT: another container's delete removed the shared "hull"
+	 * parent between two of our mkdirs; try again. */
+	for (int tries = 0;; tries++) {
+		h->created = 0;
+		r = hier_make_once(cg, h, tries < 5 ? NULL : err);
+		if (r != -ENOENT || tries >= 5)
+			break;
+	}
+	if (r < 0 && err && !*err)
+		return hier_make_once(cg, h, err);
+	return r;
 }
 
 static int destroy_all(struct hull_cgroup *cg, struct hull_error **err)

@@ -649,7 +649,8 @@ HULL_EXPORT int hull_container_kill(const char *root, const char *id, int sig, b
 	return r;
 }
 
-/* Waits up to ms for the cgroup to empty, then removes it. */
+/* Waits up to 5 s for the cgroup to empty, killing what is left (all of
+ * it started by this container), then removes it. */
 static int destroy_cgroup(struct hull_cgroup *cg, struct hull_error **err)
 {
 	for (int i = 0; i < 500; i++) {
@@ -661,11 +662,13 @@ static int destroy_cgroup(struct hull_cgroup *cg, struct hull_error **err)
 			kill(pids[k], SIGKILL);
 		usleep(10000);
 	}
+	/* A process that just died may still be leaving the cgroup: retry
+	 * in short steps, for up to a second. */
 	int r = -EBUSY;
-	for (int i = 0; i < 100 && r == -EBUSY; i++) {
-		r = hull_cgroup_destroy(cg, i == 99 ? err : NULL);
+	for (int i = 0; i < 1000 && r == -EBUSY; i++) {
+		r = hull_cgroup_destroy(cg, i == 999 ? err : NULL);
 		if (r == -EBUSY)
-			usleep(10000);
+			usleep(1000);
 	}
 	return r;
 }

@@ -434,8 +434,8 @@ TEST(serialize_load_destroy_only_created)
 	}
 	free(text);
 
-	/* The other order: a shared parent that a made stays while b is
-	 * in it, and b never removes what it did not make. */
+	/* The other order: the shared "hull" parent stays while b is in
+	 * it, and as hull's own directory goes with the last one out. */
 	hull_cgroup_free(a);
 	hull_cgroup_free(b);
 	a = create(NULL, "a", &err);
@@ -443,7 +443,7 @@ TEST(serialize_load_destroy_only_created)
 	CHECK(a && b && hull_cgroup_destroy(a, &err) == 0);
 	CHECK(exists("pids/hull/b"));
 	CHECK(b && hull_cgroup_destroy(b, &err) == 0);
-	CHECK(!exists("pids/hull/b") && exists("pids/hull"));
+	CHECK(!exists("pids/hull/b") && !exists("pids/hull"));
 out:
 	hull_cgroup_free(a);
 	hull_cgroup_free(b);
