@@ -276,6 +276,15 @@ static int mount_one(struct mount_ctx *ctx, const struct hull_mount *m, struct h
 			return hull_error_set(err, errno, "cannot mount %s on '%s'", m->type ? m->type : "(none)",
 					      m->destination);
 	}
+	if (m->rec_attr_set || m->rec_attr_clr) {
+		/* rro, rnosuid, ...: on this mount and every one below it. */
+		struct hull_mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+		_cleanup_close_ int fd = reopen(ctx, m->destination, err);
+		if (fd < 0)
+			return fd;
+		if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+			return hull_error_set(err, errno, "cannot apply the recursive options of '%s'", m->destination);
+	}
 	if (m->propagation)
 		return set_propagation(ctx, m->destination, m->propagation, err);
 	return 0;

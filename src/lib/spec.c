@@ -521,25 +521,70 @@ static const struct {
 	{ "symfollow", true, MS_NOSYMFOLLOW },
 };
 
-/* Options runc knows but hull does not act on; they are dropped rather
- * than handed to the filesystem as data, which would fail the mount:
- *   - the recursive mount_setattr(2) attributes rro, rrw, rnosuid, rsuid,
- *     rnodev, rdev, rnoexec, rexec, rnodiratime, rdiratime, rrelatime,
- *     rnorelatime, rnoatime, ratime, rstrictatime, rnostrictatime,
- *     rnosymfollow, rsymfollow;
- *   - the extensions tmpcopyup (crun/runc), idmap and ridmap (idmapped
- *     mounts, which runtime-spec 1.2 expresses with mount uidMappings). */
-static const char *const dropped_mount_options[] = {
-	"rro",	      "rrw",	      "rnosuid",	"rsuid",     "rnodev",	  "rdev",	 "rnoexec",
-	"rexec",      "rnodiratime",  "rdiratime",	"rrelatime", "rnorelatime", "ratime",	 "rnoatime",
-	"rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow", "tmpcopyup", "idmap", "ridmap",
+/* The recursive options (runc's): applied to the mount and every mount
+ * below it with mount_setattr(2, AT_RECURSIVE) after the mount. */
+#define ATTR_RDONLY 0x1ULL
+#define ATTR_NOSUID 0x2ULL
+#define ATTR_NODEV 0x4ULL
+#define ATTR_NOEXEC 0x8ULL
+#define ATTR__ATIME 0x70ULL
+#define ATTR_NOATIME 0x10ULL
+#define ATTR_STRICTATIME 0x20ULL
+#define ATTR_NODIRATIME 0x80ULL
+#define ATTR_NOSYMFOLLOW 0x200000ULL
+
+static const struct {
+	const char *name;
+	uint64_t set, clr;
+} rec_mount_options[] = {
+	{ "rro", ATTR_RDONLY, 0 },
+	{ "rrw", 0, ATTR_RDONLY },
+	{ "rnosuid", ATTR_NOSUID, 0 },
+	{ "rsuid", 0, ATTR_NOSUID },
+	{ "rnodev", ATTR_NODEV, 0 },
+	{ "rdev", 0, ATTR_NODEV },
+	{ "rnoexec", ATTR_NOEXEC, 0 },
+	{ "rexec", 0, ATTR_NOEXEC },
+	{ "rnodiratime", ATTR_NODIRATIME, 0 },
+	{ "rdiratime", 0, ATTR_NODIRATIME },
+	{ "rnosymfollow", ATTR_NOSYMFOLLOW, 0 },
+	{ "rsymfollow", 0, ATTR_NOSYMFOLLOW },
+	/* The atime mode is one field: clearing _ATIME and setting none of
+	 * its bits means relatime. */
+	{ "rrelatime", 0, ATTR__ATIME },
+	{ "rnorelatime", 0, ATTR__ATIME },
+	{ "ratime", 0, ATTR__ATIME },
+	{ "rnoatime", ATTR_NOATIME, ATTR__ATIME },
+	{ "rstrictatime", ATTR_STRICTATIME, ATTR__ATIME },
+	{ "rnostrictatime", 0, ATTR__ATIME },
 };
+
+/* Options runc knows but hull does not act on yet; they are dropped rather
+ * than handed to the filesystem as data, which would fail the mount: the
+ * extensions tmpcopyup (crun/runc), idmap and ridmap (idmapped mounts,
+ * which runtime-spec 1.2 expresses with mount uidMappings). */
+static const char *const dropped_mount_options[] = { "tmpcopyup", "idmap", "ridmap" };
 
 static bool option_dropped(const char *opt)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(dropped_mount_options); i++)
 		if (streq(opt, dropped_mount_options[i]))
 			return true;
+	return false;
+}
+
+static bool option_recursive(struct hull_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rec_mount_options); i++)
+		if (streq(opt, rec_mount_options[i].name)) {
+			m->rec_attr_clr |= rec_mount_options[i].clr;
+			m->rec_attr_clr &= ~rec_mount_options[i].set;
+			m->rec_attr_set |= rec_mount_options[i].set;
+			m->rec_attr_set &= ~(rec_mount_options[i].clr & ~ATTR__ATIME);
+			if (rec_mount_options[i].clr & ATTR__ATIME)
+				m->rec_attr_set = (m->rec_attr_set & ~ATTR__ATIME) | rec_mount_options[i].set;
+			return true;
+		}
 	return false;
 }
 
@@ -567,6 +612,8 @@ static int mount_translate_options(struct hull_mount *m, struct hull_error **err
 		 * as it does when runc applies them in order. */
 		if (!known && propagation_from_name(opt, &m->propagation) == 0)
 			known = true;
+		if (!known && option_recursive(m, opt))
+			known = true;
 		if (!known && !option_dropped(opt) && opt[0])
 			data_len += strlen(opt) + 1;
 	}
@@ -585,7 +632,9 @@ static int mount_translate_options(struct hull_mount *m, struct hull_error **err
 
 		for (size_t j = 0; j < ARRAY_SIZE(mount_flags); j++)
 			known = known || streq(opt, mount_flags[j].name);
-		if (known || propagation_from_name(opt, &unused) == 0 || option_dropped(opt) || !opt[0])
+		struct hull_mount scratch = { 0 };
+		if (known || propagation_from_name(opt, &unused) == 0 || option_recursive(&scratch, opt) ||
+		    option_dropped(opt) || !opt[0])
 			continue;
 		if (m->data[0])
 			strcat(m->data, ",");

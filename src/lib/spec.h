@@ -37,6 +37,8 @@ struct hull_mount {
 	unsigned long propagation; /* MS_PRIVATE|MS_SHARED|MS_SLAVE|MS_UNBINDABLE (| MS_REC), 0 if none */
 	char *data;                /* options mount(2) does not know as flags, comma-joined ("size=65536k,mode=755"), or NULL */
 	bool bind;                 /* type "bind" or option bind/rbind */
+	uint64_t rec_attr_set;     /* MOUNT_ATTR_* to set on the whole tree (rro, rnosuid, ...) */
+	uint64_t rec_attr_clr;     /* MOUNT_ATTR_* to clear on the whole tree (rrw, rsuid, ...) */
 };
 
 struct hull_id_map {

@@ -83,6 +83,25 @@ static inline int sys_openat2(int dirfd, const char *path, uint64_t flags, uint6
 	return (int)syscall(__NR_openat2, dirfd, path, &how, sizeof(how));
 }
 
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct hull_mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned int flags, struct hull_mount_attr *attr)
+{
+	return (int)syscall(__NR_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
+}
+
 static inline int sys_pivot_root(const char *new_root, const char *put_old)
 {
 	return (int)syscall(SYS_pivot_root, new_root, put_old);

@@ -96,6 +96,25 @@ def test_rbind_vs_bind_submounts(ctx, bundle):
     assert "/r/sub" in m and "/b/sub" not in m
 
 
+def test_recursive_readonly_rro(ctx, bundle):
+    """rro makes the bind and every mount below it read-only (mount_setattr),
+    where plain ro would leave the submount writable."""
+    src = ctx.tmp / "tree"
+    host_mount(ctx, src / "sub")
+    bundle.config["mounts"] += [
+        {"destination": "/r", "type": "bind", "source": str(src), "options": ["rbind", "rro", "rnosuid"]},
+        {"destination": "/p", "type": "bind", "source": str(src), "options": ["rbind", "ro"]},
+    ]
+    r = bundle.probe("write", "/r/sub/x", "y", "+", "write", "/r/x", "y", "+", "write", "/p/sub/z", "y",
+                     "+", "mounts").run()
+    assert "error EROFS /r/sub/x" in r.out and "error EROFS /r/x" in r.out, r
+    m = parse_mounts(r.out)
+    assert {"ro", "nosuid"} <= set(m["/r/sub"][1]), m["/r/sub"]
+    assert not (src / "sub" / "x").exists() and not (src / "x").exists()
+    # plain ro leaves the submount writable: the difference rro makes
+    assert (src / "sub" / "z").read_text() == "y", r
+
+
 def test_tmpfs_size_mode(ctx, bundle):
     bundle.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
                                     "options": ["size=1m", "mode=0710", "nosuid"]})

@@ -273,7 +273,8 @@ TEST(full_config_mounts)
 	m = find_mount(s, "/data");
 	CHECK(m && m->bind && m->flags == (MS_BIND | MS_REC));
 	CHECK(m && m->propagation == (MS_PRIVATE | MS_REC));
-	CHECK(m && m->data == NULL); /* rro and tmpcopyup are dropped */
+	CHECK(m && m->data == NULL); /* rro is a recursive attribute, tmpcopyup dropped */
+	CHECK(m && m->rec_attr_set == 0x1 && m->rec_attr_clr == 0);
 	CHECK(m && m->n_options == 4);
 	hull_spec_free(s);
 }
