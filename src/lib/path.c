@@ -132,6 +132,39 @@ int path_write_file(const char *file, const char *text, struct hull_error **err)
 	return 0;
 }
 
+int path_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, len = 0;
+
+	for (;;) {
+		if (len == size) {
+			if (size >= max)
+				return -EFBIG;
+			size = size ? size * 2 : 4096;
+			char *nbuf = realloc(buf, size + 1);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+		}
+		ssize_t n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
 int path_mkdir_p(const char *path, unsigned int mode)
 {
 	char buf[PATH_MAX];

@@ -8,6 +8,7 @@
 #define HULL_PATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -24,6 +25,10 @@ const char *path_fd(char *buf, int fd);
 /* Writes text to a file given by an absolute path, O_CLOEXEC; returns 0 or
  * a negative errno and fills err naming the file. */
 int path_write_file(const char *file, const char *text, struct hull_error **err);
+
+/* Reads all of fd into a malloc'd, NUL-terminated *ret (*ret_len without
+ * the NUL); -EFBIG past max bytes. */
+int path_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* mkdir -p path with mode; existing directories are fine. */
 int path_mkdir_p(const char *path, unsigned int mode);

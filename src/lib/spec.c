@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "path.h"
 #include "spec-internal.h"
 #include "util.h"
 
@@ -1233,40 +1234,6 @@ HULL_EXPORT int hull_spec_parse(const char *json, size_t len, struct hull_spec *
 	return 0;
 }
 
-/* Reads a whole file; fails with -EFBIG past SPEC_MAX_SIZE. */
-static int read_all(int fd, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, len = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == size) {
-			char *nbuf;
-
-			if (size >= SPEC_MAX_SIZE)
-				return -EFBIG;
-			size = size ? size * 2 : 16384;
-			nbuf = realloc(buf, size + 1);
-			if (!nbuf)
-				return -ENOMEM;
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
 
 HULL_EXPORT int hull_spec_load(const char *bundle, struct hull_spec **ret_spec, struct hull_error **err)
 {
@@ -1280,7 +1247,7 @@ HULL_EXPORT int hull_spec_load(const char *bundle, struct hull_spec **ret_spec, 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return hull_error_set(err, errno, "cannot open '%s'", path);
-	r = read_all(fd, &json, &len);
+	r = path_read_fd(fd, SPEC_MAX_SIZE, &json, &len);
 	if (r < 0)
 		return hull_error_set(err, -r, "cannot read '%s'", path);
 	return hull_spec_parse(json, len, ret_spec, err);

@@ -1,5 +1,6 @@
 /* state.c - see state.h: <root>/<id>/state.json and the live status. */
 #include "state.h"
+#include "path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -210,36 +211,10 @@ HULL_EXPORT int hull_state_save(const char *root, const struct hull_state *st, s
 static int read_small_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, size = 0;
 
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		if (size - len < 4096) {
-			if (size >= STATE_MAX)
-				return -EFBIG;
-			size = size ? size * 2 : 4096;
-			char *nb = realloc(buf, size + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		ssize_t n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return path_read_fd(fd, STATE_MAX, ret, ret_len);
 }
 
 /* A copy of o[key] if it is a string; NULL if absent.  -EINVAL if it is
