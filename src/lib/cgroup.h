@@ -37,8 +37,8 @@ int hull_cgroup_detect(const char *root, enum hull_cgroup_mode *ret_mode, struct
 /* Creates (mkdir) the container's cgroup in every hierarchy, initialising
  * what the kernel leaves empty (cpuset.cpus/mems in v1).  cgroups_path is
  * the spec's linux.cgroupsPath or NULL; id is the container id.
- * self_pid selects "the caller's own cgroup" for relative placement
- * (0 = the calling process).  On failure nothing created is left. */
+ * "The caller's own cgroup" for relative placement is read from
+ * /proc/self/cgroup.  On failure nothing created is left. */
 int hull_cgroup_create(const char *root, const char *cgroups_path, const char *id,
 		       struct hull_cgroup **ret, struct hull_error **err);
 
