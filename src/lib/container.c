@@ -265,10 +265,7 @@ static int parent_sync(struct create_ctx *c, struct hull_error **err)
 		if (t == SYNC_READY)
 			return 0;
 		if (t == SYNC_ERROR) {
-			hull_error_set(err, 0, "%s", msg.text);
-			if (err && *err)
-				(*err)->code = msg.code;
-			return -(msg.code ? msg.code : EINVAL);
+			return hull_error_plain(err, msg.code, "%s", msg.text);
 		}
 		if (t == SYNC_HOOKS) {
 			struct hull_state st;
@@ -338,9 +335,9 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	int sv[2], r;
 
 	if (!hull_spec_namespace(spec, CLONE_NEWNS))
-		return hull_error_set(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+		return hull_error_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
 	if (spec->has_process && spec->process.terminal && !o->console_socket && !o->ret_console_master)
-		return hull_error_set(err, EINVAL, "process.terminal is set but no --console-socket was given");
+		return hull_error_plain(err, EINVAL, "process.terminal is set but no --console-socket was given");
 
 	c->rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL) : NULL;
 	if (spec->root_path[0] != '/') {
@@ -358,7 +355,7 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		return hull_error_set(err, -r, "cannot create state root '%s'", o->root);
 	if (mkdir(c->dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return hull_error_set(err, EEXIST, "container '%s' already exists", o->id);
+			return hull_error_plain(err, EEXIST, "container '%s' already exists", o->id);
 		return hull_error_set(err, errno, "cannot create '%s'", c->dir);
 	}
 	c->dir_made = true;
@@ -553,7 +550,7 @@ HULL_EXPORT int hull_container_start(const char *root, const char *id, struct hu
 	if (r < 0)
 		return r;
 	if (st->status != HULL_STATUS_CREATED) {
-		r = hull_error_set(err, EINVAL, "cannot start container '%s': it is %s, not created", id,
+		r = hull_error_plain(err, EINVAL, "cannot start container '%s': it is %s, not created", id,
 				   hull_status_name(st->status));
 		goto out;
 	}
@@ -639,7 +636,7 @@ HULL_EXPORT int hull_container_kill(const char *root, const char *id, int sig, b
 	if (r < 0)
 		return r;
 	if (st->status == HULL_STATUS_STOPPED && !all)
-		r = hull_error_set(err, ESRCH, "cannot kill container '%s': it is not running", id);
+		r = hull_error_plain(err, ESRCH, "cannot kill container '%s': it is not running", id);
 	else {
 		r = all ? signal_all(st, sig) : signal_init(st, sig);
 		if (r < 0)
@@ -683,7 +680,7 @@ HULL_EXPORT int hull_container_delete(const char *root, const char *id, bool for
 	if (r < 0)
 		return r;
 	if ((st->status == HULL_STATUS_RUNNING || st->status == HULL_STATUS_PAUSED) && !force) {
-		r = hull_error_set(err, EBUSY, "cannot delete container '%s': it is %s (stop it first or use --force)", id,
+		r = hull_error_plain(err, EBUSY, "cannot delete container '%s': it is %s (stop it first or use --force)", id,
 				   hull_status_name(st->status));
 		goto out;
 	}
@@ -729,10 +726,10 @@ static int set_frozen(const char *root, const char *id, bool frozen, struct hull
 	if (r < 0)
 		return r;
 	if (frozen ? st->status != HULL_STATUS_RUNNING : st->status != HULL_STATUS_PAUSED)
-		r = hull_error_set(err, EINVAL, "cannot %s container '%s': it is %s", frozen ? "pause" : "resume", id,
+		r = hull_error_plain(err, EINVAL, "cannot %s container '%s': it is %s", frozen ? "pause" : "resume", id,
 				   hull_status_name(st->status));
 	else if (load_cgroup(st, &cg) < 0)
-		r = hull_error_set(err, ENOENT, "container '%s' has no cgroup to freeze", id);
+		r = hull_error_plain(err, ENOENT, "container '%s' has no cgroup to freeze", id);
 	else
 		r = hull_cgroup_freeze(cg, frozen, err);
 	hull_cgroup_free(cg);

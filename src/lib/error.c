@@ -48,6 +48,26 @@ HULL_EXPORT int hull_error_set(struct hull_error **err, int errnum, const char *
 	return errnum ? -errnum : -EINVAL;
 }
 
+HULL_EXPORT int hull_error_plain(struct hull_error **err, int code, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+
+	if (code < 0)
+		code = -code;
+	if (!code)
+		code = EINVAL;
+	if (!err)
+		return -code;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	hull_error_free(*err);
+	*err = error_new(code, msg);
+	return -code;
+}
+
 HULL_EXPORT int hull_error_wrap(struct hull_error **err, int ret, const char *fmt, ...)
 {
 	char *prefix = NULL, *msg = NULL;

@@ -24,6 +24,12 @@ struct hull_error {
 int hull_error_set(struct hull_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* As hull_error_set(), but the message is exactly fmt (no strerror
+ * appended) while the error still carries code: for refusals whose
+ * message already says why ("container 'x' already exists"). */
+int hull_error_plain(struct hull_error **err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Prefixes the message in *err with "<fmt>: " and returns -(*err)->code
  * (or -EINVAL).  If *err is empty, behaves as hull_error_set(err, errnum,
  * ...) with the errno the caller passes in ret (negative). */

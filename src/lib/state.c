@@ -32,24 +32,6 @@ static void json_putp(struct json_object **o)
 }
 #define _cleanup_json_ _cleanup_(json_putp)
 
-/* Sets *err to exactly the message (no ": strerror" appended) and returns
- * -code. */
-__attribute__((format(printf, 3, 4))) static int error_plain(struct hull_error **err, int code, const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	hull_error_set(err, 0, "%s", msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -code;
-}
 
 HULL_EXPORT const char *hull_status_name(enum hull_status s)
 {
@@ -79,7 +61,7 @@ HULL_EXPORT int hull_state_check_id(const char *id, struct hull_error **err)
 	const char *why = NULL;
 
 	if (!id || !*id)
-		return error_plain(err, EINVAL, "invalid container id '': it is empty");
+		return hull_error_plain(err, EINVAL, "invalid container id '': it is empty");
 	size_t len = strnlen(id, ID_MAX + 1);
 	char first = id[0];
 
@@ -98,7 +80,7 @@ HULL_EXPORT int hull_state_check_id(const char *id, struct hull_error **err)
 	if (!why)
 		return 0;
 	/* The id may be huge or hostile: quote at most 100 bytes of it. */
-	return error_plain(err, EINVAL, "invalid container id '%.100s%s': %s", id, len > 100 ? "..." : "", why);
+	return hull_error_plain(err, EINVAL, "invalid container id '%.100s%s': %s", id, len > 100 ? "..." : "", why);
 }
 
 HULL_EXPORT char *hull_state_dir(const char *root, const char *id)
@@ -344,7 +326,7 @@ HULL_EXPORT int hull_state_load(const char *root, const char *id, struct hull_st
 		return -ENOMEM;
 	r = read_small_file(path, &text, &len);
 	if (r == -ENOENT || r == -ENOTDIR)
-		return error_plain(err, ENOENT, "container '%s' does not exist", id);
+		return hull_error_plain(err, ENOENT, "container '%s' does not exist", id);
 	if (r < 0)
 		return hull_error_set(err, -r, "cannot read '%s'", path);
 
@@ -378,7 +360,7 @@ HULL_EXPORT int hull_state_load(const char *root, const char *id, struct hull_st
 		hull_state_free(st);
 		if (r == -ENOMEM)
 			return hull_error_set(err, ENOMEM, "cannot load '%s'", path);
-		return error_plain(err, EINVAL, "container '%s': '%s' is not a valid state file", id, path);
+		return hull_error_plain(err, EINVAL, "container '%s': '%s' is not a valid state file", id, path);
 	}
 	st->status = live_status(dir, st);
 	*ret = st;
