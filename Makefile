@@ -55,8 +55,14 @@ $(O)/dmz: src/lib/dmz/dmz.c
 $(O)/libhull.a: $(LIB_OBJ) $(O)/src/lib/dmz-blob.o
 	rm -f $@ && ar rcs $@ $^
 
+# hullrt is linked static-pie: no dynamic loader resolving json-c, libseccomp,
+# libcap and libc on every start (about 6% of a `run`, see bench/RESULTS.md).
+# The -dev packages ship the .a files; RT_LINK=dynamic links it as usual.
+RT_LINK ?= static
+RT_LDFLAGS := $(if $(filter static,$(RT_LINK)),-static-pie,-pie)
+
 $(O)/hullrt: $(RT_OBJ) $(O)/libhull.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(RT_OBJ) $(O)/libhull.a $(LIBS)
+	$(CC) $(CFLAGS) $(filter-out -pie,$(LDFLAGS)) $(RT_LDFLAGS) -o $@ $(RT_OBJ) $(O)/libhull.a $(LIBS)
 
 # A static probe copied into test rootfs: asks the container what it sees.
 $(O)/probe: tests/integration/probe.c

@@ -38,15 +38,24 @@ static bool words_have(const char *list, const char *name)
 	return false;
 }
 
-bool cgroup_v2_has_controller(const char *dir, const char *controller)
+/* The cgroup.subtree_control of dir's parent (what dir may enable), or
+ * NULL. */
+static char *parent_subtree_control(const char *dir)
 {
-	_cleanup_free_ char *parent = strdup(dir), *list = NULL;
-	char *slash = parent ? strrchr(parent, '/') : NULL;
+	_cleanup_free_ char *parent = strdup(dir);
+	char *slash = parent ? strrchr(parent, '/') : NULL, *list = NULL;
 
 	if (!slash || slash == parent)
-		return false;
+		return NULL;
 	*slash = '\0';
-	return cgroup_read(parent, "cgroup.subtree_control", &list, NULL) == 0 && words_have(list, controller);
+	return cgroup_read(parent, "cgroup.subtree_control", &list, NULL) == 0 ? list : NULL;
+}
+
+bool cgroup_v2_has_controller(const char *dir, const char *controller)
+{
+	_cleanup_free_ char *list = parent_subtree_control(dir);
+
+	return list && words_have(list, controller);
 }
 
 int cgroup_v2_setup_hier(struct hull_cgroup *cg, struct cgroup_hier *h, struct hull_error **err)
@@ -65,9 +74,10 @@ int cgroup_v2_setup_hier(struct hull_cgroup *cg, struct cgroup_hier *h, struct h
 		f = open_memstream(&line, &len);
 		if (!f)
 			return -ENOMEM;
+		_cleanup_free_ char *passed = parent_subtree_control(dir);
 		bool first = true;
-		for (size_t i = 0; i < ARRAY_SIZE(wanted_controllers); i++)
-			if (cgroup_v2_has_controller(dir, wanted_controllers[i])) {
+		for (size_t i = 0; passed && i < ARRAY_SIZE(wanted_controllers); i++)
+			if (words_have(passed, wanted_controllers[i])) {
 				fprintf(f, "%s+%s", first ? "" : " ", wanted_controllers[i]);
 				first = false;
 			}

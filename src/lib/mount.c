@@ -98,28 +98,37 @@ static int set_propagation(struct mount_ctx *ctx, const char *dest, unsigned lon
 	return 0;
 }
 
-/* Reads the init's own cgroup in each hierarchy from /proc/self/cgroup,
- * e.g. "4:memory:/hull/ID": name "memory", path "/hull/ID"; the unified
- * one has an empty controller list. */
-static int own_cgroup_path(const char *controllers, char *buf, size_t size)
+/* The init's own cgroup in each hierarchy, from the text of
+ * /proc/self/cgroup (read once by the caller): for "4:memory:/hull/ID",
+ * controllers "memory" gives "/hull/ID"; the unified one has an empty
+ * controller list.  "/" when the hierarchy is not listed. */
+static void own_cgroup_path(const char *table, const char *controllers, char *buf, size_t size)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[4096];
+	size_t clen = strlen(controllers);
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *c = strchr(line, ':'), *p;
-		if (!c || !(p = strchr(c + 1, ':')))
+	snprintf(buf, size, "/");
+	for (const char *line = table; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *c = strchr(line, ':'), *end = strchrnul(line, '\n');
+		if (!c || c > end)
 			continue;
-		*p++ = '\0';
-		p[strcspn(p, "\n")] = '\0';
-		if (streq(c + 1, controllers)) {
-			snprintf(buf, size, "%s", p);
-			return 0;
+		c++;
+		if (strncmp(c, controllers, clen) == 0 && c[clen] == ':') {
+			const char *p = c + clen + 1;
+			snprintf(buf, size, "%.*s", (int)(end - p), p);
+			return;
 		}
 	}
-	return -ENOENT;
+}
+
+/* /proc/self/cgroup whole, or NULL (then every hierarchy counts as "/"). */
+static char *read_own_cgroups(void)
+{
+	_cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+
+	if (fd < 0 || path_read_fd(fd, 1 << 20, &text, NULL) < 0)
+		return NULL;
+	return text;
 }
 
 /* cgroup v1 (and hybrid): a tmpfs with one mount per hierarchy, fresh
@@ -131,6 +140,7 @@ static int mount_cgroup_v1(struct mount_ctx *ctx, const struct hull_mount *m, co
 	unsigned long flags = (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	char target[32], sub[PATH_MAX], own[PATH_MAX];
 	_cleanup_closedir_ DIR *d = opendir("/sys/fs/cgroup");
+	_cleanup_free_ char *table = ctx->new_cgroupns ? NULL : read_own_cgroups();
 	struct dirent *de;
 
 	if (!d)
@@ -186,8 +196,7 @@ static int mount_cgroup_v1(struct mount_ctx *ctx, const struct hull_mount *m, co
 			}
 		} else {
 			char src[PATH_MAX * 2 + 64];
-			if (own_cgroup_path(controllers, own, sizeof(own)) < 0)
-				snprintf(own, sizeof(own), "/");
+			own_cgroup_path(table, controllers, own, sizeof(own));
 			snprintf(src, sizeof(src), "%s%s", host, own);
 			r = mount(src, sub, NULL, MS_BIND | MS_REC, NULL);
 			if (r == 0 && (flags & MS_RDONLY)) {
@@ -220,9 +229,9 @@ static int mount_cgroup(struct mount_ctx *ctx, const struct hull_mount *m, int d
 			return hull_error_set(err, errno, "cannot mount cgroup2 on '%s'", m->destination);
 		return 0;
 	}
+	_cleanup_free_ char *table = read_own_cgroups();
 	char own[PATH_MAX], src[PATH_MAX + 32];
-	if (own_cgroup_path("", own, sizeof(own)) < 0)
-		snprintf(own, sizeof(own), "/");
+	own_cgroup_path(table, "", own, sizeof(own));
 	snprintf(src, sizeof(src), "/sys/fs/cgroup%s", own);
 	if (mount(src, path_fd(target, destfd), NULL, MS_BIND | MS_REC, NULL) < 0)
 		return hull_error_set(err, errno, "cannot bind-mount '%s' on '%s'", src, m->destination);

@@ -274,13 +274,17 @@ static int parse_state(struct json_object *o, struct hull_state *st)
 static char *owner_of(const char *dir)
 {
 	struct stat sb;
-	struct passwd pw, *res = NULL;
-	char buf[4096], *out = NULL;
+	struct passwd *pw;
+	char *out = NULL;
 
 	if (stat(dir, &sb) < 0)
 		return strdup("");
-	if (getpwuid_r(sb.st_uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		return strdup(res->pw_name);
+	/* /etc/passwd itself, not NSS: hullrt is linked statically, and
+	 * runc's owner column reads the same file. */
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	while (f && (pw = fgetpwent(f)))
+		if (pw->pw_uid == sb.st_uid)
+			return strdup(pw->pw_name);
 	if (asprintf(&out, "#%u", (unsigned int)sb.st_uid) < 0)
 		return NULL;
 	return out;
