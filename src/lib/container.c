@@ -25,6 +25,7 @@
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
+#include "userns.h"
 #include "util.h"
 
 #define FIFO_NAME "exec.fifo"
@@ -162,20 +163,6 @@ static int open_namespaces(const struct hull_spec *spec, struct init_args *a, in
 	return 0;
 }
 
-static int write_id_map(pid_t pid, const char *file, const struct hull_id_map *m, size_t n, struct hull_error **err)
-{
-	char path[64], buf[4096];
-	size_t len = 0;
-
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
-					m[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	return path_write_file(path, buf, err);
-}
-
 /* A new time namespace must get its offsets before any process is in it,
  * so the parent makes it for its children (unshare), writes the offsets,
  * and after the clone returns to its own (restore_fd). */
@@ -225,6 +212,10 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 	struct hull_resources res = spec->linux.resources;
 	size_t n = 0, max = res.n_devices + ARRAY_SIZE(default_device_rules) + spec->linux.n_devices;
 
+	/* Rootless, device rules are ignored (as runc): an unprivileged
+	 * user may not restrict devices, and cannot mknod anyway. */
+	if (hull_rootless())
+		res.n_devices = 0;
 	if (!res.n_devices)
 		return hull_cgroup_apply(c->cg, &res, err);
 	_cleanup_free_ struct hull_device_rule *rules = calloc(max, sizeof(*rules));
@@ -320,6 +311,7 @@ static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
 	}
 	a->new_mntns = flags & CLONE_NEWNS;
 	a->new_userns = flags & CLONE_NEWUSER;
+	a->in_userns = a->new_userns || hull_spec_namespace(spec, CLONE_NEWUSER) || hull_in_userns();
 	a->new_utsns = flags & CLONE_NEWUTS;
 	return flags;
 }
@@ -338,6 +330,8 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		return hull_error_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
 	if (spec->has_process && spec->process.terminal && !o->console_socket && !o->ret_console_master)
 		return hull_error_plain(err, EINVAL, "process.terminal is set but no --console-socket was given");
+	if ((r = userns_check_spec(spec, err)) < 0)
+		return r;
 
 	c->rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL) : NULL;
 	if (spec->root_path[0] != '/') {
@@ -380,11 +374,23 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 			return r;
 	}
 
+	struct hull_error *cg_err = NULL;
 	r = hull_cgroup_create(o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup", spec->linux.cgroups_path, o->id,
-			       &c->cg, err);
+			       &c->cg, &cg_err);
+	if (r < 0 && hull_rootless()) {
+		/* a cgroup parent not delegated to us: see userns.h */
+		_cleanup_free_ char *warning = NULL;
+		r = userns_rootless_cgroup(spec, r, TAKE_PTR(cg_err), &warning, err);
+		if (r == 0 && o->ret_warning)
+			*o->ret_warning = TAKE_PTR(warning);
+	} else if (r < 0 && err) {
+		hull_error_free(*err);
+		*err = cg_err;
+	} else
+		hull_error_free(cg_err);
 	if (r < 0)
 		return r;
-	if (spec->linux.has_resources) {
+	if (spec->linux.has_resources && c->cg) {
 		r = apply_resources(c, err);
 		if (r < 0)
 			return r;
@@ -452,15 +458,9 @@ close_ns:
 		return r;
 	close(TAKE_FD(child_sync));
 
-	if (a.new_userns) {
-		r = write_id_map(c->pid, "gid_map", spec->linux.gid_mappings, spec->linux.n_gid_mappings, err);
-		if (r >= 0)
-			r = write_id_map(c->pid, "uid_map", spec->linux.uid_mappings, spec->linux.n_uid_mappings, err);
-		if (r < 0)
-			return hull_error_wrap(err, r, "user namespace");
-	}
-	r = hull_cgroup_enter(c->cg, c->pid, err);
-	if (r < 0)
+	if (a.new_userns && (r = userns_write_mappings(c->pid, spec, err)) < 0)
+		return r;
+	if (c->cg && (r = hull_cgroup_enter(c->cg, c->pid, err)) < 0)
 		return r;
 
 	/* The state JSON for the in-container hooks rides on GO. */
@@ -478,7 +478,7 @@ close_ns:
 		return r;
 
 	created = now_rfc3339();
-	cgtext = hull_cgroup_serialize(c->cg);
+	cgtext = c->cg ? hull_cgroup_serialize(c->cg) : NULL;
 	struct hull_state st;
 	fill_state(c, &st, HULL_STATUS_CREATED, created, cgtext);
 	r = hull_state_save(o->root, &st, err);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hullrt.h"
+#include "userns.h"
 #include "util.h"
 
 #ifndef HULL_COMMIT
@@ -386,6 +387,23 @@ static int print_version(void)
 	return 0;
 }
 
+/* As runc: a rootless caller keeps its state in $XDG_RUNTIME_DIR/hullrt
+ * (root in a user namespace only when $USER is not root).  NULL: the
+ * default root. */
+static char *rootless_default_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+	char *out = NULL;
+
+	if (!xdg || xdg[0] != '/' || !hull_rootless())
+		return NULL;
+	if (geteuid() == 0 && user && streq(user, "root"))
+		return NULL;
+	if (asprintf(&out, "%s/hullrt", xdg) < 0)
+		return NULL;
+	return out;
+}
+
 /* `hullrt help [COMMAND]` */
 static int cmd_help(int argc, char **argv)
 {
@@ -488,7 +506,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		rt.root = abs_root;
-	}
+	} else if ((abs_root = rootless_default_root()))
+		rt.root = abs_root;
 
 	const char *name = argv[optind];
 	int cargc = argc - optind;
