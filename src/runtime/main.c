@@ -120,7 +120,16 @@ static const struct rt_command commands[] = {
 	{ "features", NULL, "not implemented yet", NULL },
 	{ "ps", NULL, "not implemented yet", NULL },
 	{ "restore", NULL, "not implemented yet", NULL },
-	{ "spec", NULL, "not implemented yet", NULL },
+	{ "spec", cmd_spec, "write a default config.json",
+	  "Usage: hullrt spec [options]\n"
+	  "\n"
+	  "Writes a default config.json (runc's) in the bundle; refuses to overwrite one.\n"
+	  "\n"
+	  "Options:\n"
+	  "   -b, --bundle DIR  the bundle directory (default: the current directory)\n"
+	  "   --rootless        a spec for a non-root user: a user namespace mapping its uid\n"
+	  "                     and gid to 0, no network namespace, /sys bind-mounted\n"
+	  "   -h, --help        print this help\n" },
 	{ "update", NULL, "not implemented yet", NULL },
 };
 
