@@ -238,11 +238,72 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 
 static pid_t clone_init(uint64_t flags)
 {
-	struct hull_clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+	/* clone3 takes no exit signal with CLONE_PARENT: the child gets the
+	 * caller's own (SIGCHLD for a forked helper). */
+	struct hull_clone_args args = { .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
 	pid_t pid = sys_clone3(&args);
 
 	if (pid < 0 && errno == ENOSYS)
 		pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+	return pid;
+}
+
+/* A user namespace joined by path must own the container's new
+ * namespaces, or the init, once in it, would have no rights over them:
+ * a short-lived helper joins it and clones the init from there, as the
+ * caller's own child (CLONE_PARENT), so that run can still wait for it.
+ * The helper passes the init's pid (or -errno) back through a pipe. */
+static pid_t clone_init_in_userns(struct init_args *a, uint64_t flags, int parent_sync_fd, struct hull_error **err)
+{
+	int p[2], status;
+	pid_t pid = -1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return hull_error_set(err, errno, "pipe");
+	pid_t helper = fork();
+	if (helper < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return hull_error_set(err, e, "cannot fork");
+	}
+	if (helper == 0) {
+		close(parent_sync_fd);
+		/* The user namespace is the first of ns_fds (see
+		 * open_namespaces); the init must not join it again. */
+		int r = setns(a->ns_fds[0], CLONE_NEWUSER) < 0 ? -errno : 0;
+		if (r == 0) {
+			close(a->ns_fds[0]);
+			memmove(&a->ns_fds[0], &a->ns_fds[1], sizeof(a->ns_fds[0]) * (size_t)(a->n_ns_fds - 1));
+			memmove(&a->ns_types[0], &a->ns_types[1], sizeof(a->ns_types[0]) * (size_t)(a->n_ns_fds - 1));
+			a->n_ns_fds--;
+			r = (int)clone_init(flags | CLONE_PARENT);
+			if (r == 0) {
+				close(p[0]);
+				close(p[1]);
+				init_main(a);
+			}
+			if (r < 0)
+				r = -errno;
+		}
+		(void)!write(p[1], &r, sizeof(r));
+		_exit(0);
+	}
+	close(p[1]);
+	int v = 0;
+	ssize_t n;
+	do
+		n = read(p[0], &v, sizeof(v));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(v))
+		return hull_error_set(err, EPIPE, "cannot clone the container's init in the user namespace");
+	if (v <= 0)
+		return hull_error_set(err, v < 0 ? -v : EPROTO, "cannot clone the container's init in the user namespace '%s'",
+				      hull_spec_namespace(a->spec, CLONE_NEWUSER)->path);
+	pid = v;
 	return pid;
 }
 
@@ -436,14 +497,23 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	a.dmz_fd = dmz;
 	a.rootfs = c->rootfs;
 
-	c->pid = clone_init(flags);
-	if (c->pid == 0) {
-		close(c->sync_fd);
-		init_main(&a);
-	}
-	if (c->pid < 0) {
-		c->pid = 0;
-		r = hull_error_set(err, errno, "cannot clone the container's init");
+	const struct hull_namespace *userns = hull_spec_namespace(spec, CLONE_NEWUSER);
+	if (userns && userns->path) {
+		c->pid = clone_init_in_userns(&a, flags, c->sync_fd, err);
+		if (c->pid < 0) {
+			r = c->pid;
+			c->pid = 0;
+		}
+	} else {
+		c->pid = clone_init(flags);
+		if (c->pid == 0) {
+			close(c->sync_fd);
+			init_main(&a);
+		}
+		if (c->pid < 0) {
+			c->pid = 0;
+			r = hull_error_set(err, errno, "cannot clone the container's init");
+		}
 	}
 
 close_ns:
