@@ -178,7 +178,7 @@ static int create(const struct create_args *a, const struct prepared *p, int *re
 	int r = hull_container_create(&o, p->spec, ret_pid, &err);
 
 	if (warning)
-		fprintf(stderr, "hullrt: warning: %s\n", warning);
+		rt_warning("%s", warning);
 
 	if (r < 0)
 		return rt_fail(err, r, "cannot create the container");

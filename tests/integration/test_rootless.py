@@ -166,8 +166,12 @@ def test_rootless_limits_refused(ctx, rl):
 def test_rootless_device_rules_ignored(ctx, rl):
     """runc's default device rule (deny all) asks for no limit: ignored."""
     rl.spec("true", edit=lambda c: c["linux"].__setitem__("resources", {"devices": [{"allow": False, "access": "rwm"}]}))
-    r = rl.run()
+    log = rl.bdir / "log.json"
+    r = rl.run(globals_=["--log", log, "--log-format", "json"])
     assert r.returncode == 0, r
+    # the cgroup warning is in the log too, as a warning
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any(x["level"] == "warning" and "cgroup" in x["msg"] for x in lines), lines
 
 
 def test_rootless_subuid_ranges(ctx, rl):
