@@ -243,7 +243,9 @@ int userns_rootless_cgroup(const struct hull_spec *spec, int create_r, struct hu
 				     "rootless: cannot set the %s limit of linux.resources: the container could not "
 				     "create its cgroup (not delegated to this user): %s",
 				     limit, why);
-	} else if (asprintf(ret_warning, "rootless: running without a cgroup of the container's own (%s)", why) < 0) {
+	} else if (asprintf(ret_warning,
+			    "rootless: %s; the container runs without a cgroup of its own (not delegated to this user)",
+			    why) < 0) {
 		*ret_warning = NULL;
 		r = -ENOMEM;
 	}
