@@ -221,3 +221,19 @@ def test_rootless_default_root_is_xdg_runtime_dir(ctx, rl):
     finally:
         rl.rt("delete", "-f", cid, root=False, env=env)
     assert not (xdg / "hullrt" / cid).exists()
+
+
+def test_rootless_with_network_namespace(ctx, rl):
+    """A network namespace asked for is made inside the user namespace:
+    only a loopback device, and sysfs can then be mounted for real."""
+    def edit(c):
+        c["linux"]["namespaces"].insert(1, {"type": "network"})
+        c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys"] + [
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}]
+
+    rl.spec("sh", "-c", "ls /sys/class/net; /probe ns", edit=edit)
+    r = rl.run()
+    assert r.returncode == 0, r
+    out = parse_kv(r.out)
+    assert r.out.split()[0] == "lo" and "net" in out and out["net"] != os.readlink("/proc/self/ns/net"), r.out
+    assert r.out.splitlines()[1].startswith("net "), "lo is the only network device"
