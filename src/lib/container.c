@@ -25,6 +25,7 @@
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
+#include "userns.h"
 #include "util.h"
 
 #define FIFO_NAME "exec.fifo"
@@ -162,20 +163,6 @@ static int open_namespaces(const struct hull_spec *spec, struct init_args *a, in
 	return 0;
 }
 
-static int write_id_map(pid_t pid, const char *file, const struct hull_id_map *m, size_t n, struct hull_error **err)
-{
-	char path[64], buf[4096];
-	size_t len = 0;
-
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
-					m[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	return path_write_file(path, buf, err);
-}
-
 /* A new time namespace must get its offsets before any process is in it,
  * so the parent makes it for its children (unshare), writes the offsets,
  * and after the clone returns to its own (restore_fd). */
@@ -225,6 +212,10 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 	struct hull_resources res = spec->linux.resources;
 	size_t n = 0, max = res.n_devices + ARRAY_SIZE(default_device_rules) + spec->linux.n_devices;
 
+	/* Rootless, device rules are ignored (as runc): an unprivileged
+	 * user may not restrict devices, and cannot mknod anyway. */
+	if (hull_rootless())
+		res.n_devices = 0;
 	if (!res.n_devices)
 		return hull_cgroup_apply(c->cg, &res, err);
 	_cleanup_free_ struct hull_device_rule *rules = calloc(max, sizeof(*rules));
@@ -247,11 +238,72 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 
 static pid_t clone_init(uint64_t flags)
 {
-	struct hull_clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+	/* clone3 takes no exit signal with CLONE_PARENT: the child gets the
+	 * caller's own (SIGCHLD for a forked helper). */
+	struct hull_clone_args args = { .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
 	pid_t pid = sys_clone3(&args);
 
 	if (pid < 0 && errno == ENOSYS)
 		pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+	return pid;
+}
+
+/* A user namespace joined by path must own the container's new
+ * namespaces, or the init, once in it, would have no rights over them:
+ * a short-lived helper joins it and clones the init from there, as the
+ * caller's own child (CLONE_PARENT), so that run can still wait for it.
+ * The helper passes the init's pid (or -errno) back through a pipe. */
+static pid_t clone_init_in_userns(struct init_args *a, uint64_t flags, int parent_sync_fd, struct hull_error **err)
+{
+	int p[2], status;
+	pid_t pid = -1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return hull_error_set(err, errno, "pipe");
+	pid_t helper = fork();
+	if (helper < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return hull_error_set(err, e, "cannot fork");
+	}
+	if (helper == 0) {
+		close(parent_sync_fd);
+		/* The user namespace is the first of ns_fds (see
+		 * open_namespaces); the init must not join it again. */
+		int r = setns(a->ns_fds[0], CLONE_NEWUSER) < 0 ? -errno : 0;
+		if (r == 0) {
+			close(a->ns_fds[0]);
+			memmove(&a->ns_fds[0], &a->ns_fds[1], sizeof(a->ns_fds[0]) * (size_t)(a->n_ns_fds - 1));
+			memmove(&a->ns_types[0], &a->ns_types[1], sizeof(a->ns_types[0]) * (size_t)(a->n_ns_fds - 1));
+			a->n_ns_fds--;
+			r = (int)clone_init(flags | CLONE_PARENT);
+			if (r == 0) {
+				close(p[0]);
+				close(p[1]);
+				init_main(a);
+			}
+			if (r < 0)
+				r = -errno;
+		}
+		(void)!write(p[1], &r, sizeof(r));
+		_exit(0);
+	}
+	close(p[1]);
+	int v = 0;
+	ssize_t n;
+	do
+		n = read(p[0], &v, sizeof(v));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(v))
+		return hull_error_set(err, EPIPE, "cannot clone the container's init in the user namespace");
+	if (v <= 0)
+		return hull_error_set(err, v < 0 ? -v : EPROTO, "cannot clone the container's init in the user namespace '%s'",
+				      hull_spec_namespace(a->spec, CLONE_NEWUSER)->path);
+	pid = v;
 	return pid;
 }
 
@@ -320,6 +372,7 @@ static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
 	}
 	a->new_mntns = flags & CLONE_NEWNS;
 	a->new_userns = flags & CLONE_NEWUSER;
+	a->in_userns = a->new_userns || hull_spec_namespace(spec, CLONE_NEWUSER) || hull_in_userns();
 	a->new_utsns = flags & CLONE_NEWUTS;
 	return flags;
 }
@@ -338,6 +391,8 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		return hull_error_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
 	if (spec->has_process && spec->process.terminal && !o->console_socket && !o->ret_console_master)
 		return hull_error_plain(err, EINVAL, "process.terminal is set but no --console-socket was given");
+	if ((r = userns_check_spec(spec, err)) < 0)
+		return r;
 
 	c->rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL) : NULL;
 	if (spec->root_path[0] != '/') {
@@ -380,11 +435,23 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 			return r;
 	}
 
+	struct hull_error *cg_err = NULL;
 	r = hull_cgroup_create(o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup", spec->linux.cgroups_path, o->id,
-			       &c->cg, err);
+			       &c->cg, &cg_err);
+	if (r < 0 && hull_rootless()) {
+		/* a cgroup parent not delegated to us: see userns.h */
+		_cleanup_free_ char *warning = NULL;
+		r = userns_rootless_cgroup(spec, r, TAKE_PTR(cg_err), &warning, err);
+		if (r == 0 && o->ret_warning)
+			*o->ret_warning = TAKE_PTR(warning);
+	} else if (r < 0 && err) {
+		hull_error_free(*err);
+		*err = cg_err;
+	} else
+		hull_error_free(cg_err);
 	if (r < 0)
 		return r;
-	if (spec->linux.has_resources) {
+	if (spec->linux.has_resources && c->cg) {
 		r = apply_resources(c, err);
 		if (r < 0)
 			return r;
@@ -430,14 +497,23 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	a.dmz_fd = dmz;
 	a.rootfs = c->rootfs;
 
-	c->pid = clone_init(flags);
-	if (c->pid == 0) {
-		close(c->sync_fd);
-		init_main(&a);
-	}
-	if (c->pid < 0) {
-		c->pid = 0;
-		r = hull_error_set(err, errno, "cannot clone the container's init");
+	const struct hull_namespace *userns = hull_spec_namespace(spec, CLONE_NEWUSER);
+	if (userns && userns->path) {
+		c->pid = clone_init_in_userns(&a, flags, c->sync_fd, err);
+		if (c->pid < 0) {
+			r = c->pid;
+			c->pid = 0;
+		}
+	} else {
+		c->pid = clone_init(flags);
+		if (c->pid == 0) {
+			close(c->sync_fd);
+			init_main(&a);
+		}
+		if (c->pid < 0) {
+			c->pid = 0;
+			r = hull_error_set(err, errno, "cannot clone the container's init");
+		}
 	}
 
 close_ns:
@@ -452,15 +528,9 @@ close_ns:
 		return r;
 	close(TAKE_FD(child_sync));
 
-	if (a.new_userns) {
-		r = write_id_map(c->pid, "gid_map", spec->linux.gid_mappings, spec->linux.n_gid_mappings, err);
-		if (r >= 0)
-			r = write_id_map(c->pid, "uid_map", spec->linux.uid_mappings, spec->linux.n_uid_mappings, err);
-		if (r < 0)
-			return hull_error_wrap(err, r, "user namespace");
-	}
-	r = hull_cgroup_enter(c->cg, c->pid, err);
-	if (r < 0)
+	if (a.new_userns && (r = userns_write_mappings(c->pid, spec, err)) < 0)
+		return r;
+	if (c->cg && (r = hull_cgroup_enter(c->cg, c->pid, err)) < 0)
 		return r;
 
 	/* The state JSON for the in-container hooks rides on GO. */
@@ -478,7 +548,7 @@ close_ns:
 		return r;
 
 	created = now_rfc3339();
-	cgtext = hull_cgroup_serialize(c->cg);
+	cgtext = c->cg ? hull_cgroup_serialize(c->cg) : NULL;
 	struct hull_state st;
 	fill_state(c, &st, HULL_STATUS_CREATED, created, cgtext);
 	r = hull_state_save(o->root, &st, err);

@@ -29,6 +29,9 @@ struct hull_create_opts {
 	 * the pty master (the caller relays it, as `run` in the foreground
 	 * does); if NULL, such a spec is an error. */
 	int *ret_console_master;
+	/* If non-NULL, receives a malloc'd warning to show the user (e.g. a
+	 * rootless container running without a cgroup), or NULL. */
+	char **ret_warning;
 };
 
 /* Creates the container from spec (not consumed).  On success the init

@@ -195,7 +195,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	TRY("namespaces", join_namespaces(a, &err));
 	/* In a new user namespace our host ids are unmapped until we take
 	 * the namespace's root: files we create would get EOVERFLOW. */
-	if (a->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	if ((a->new_userns || hull_spec_namespace(spec, CLONE_NEWUSER)) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		TRY("user namespace", hull_error_set(&err, errno, "cannot become root in the user namespace"));
 	/* The cgroup namespace is made only now, after the parent moved us
 	 * into the container's cgroup, so that cgroup becomes its root. */
@@ -208,7 +208,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	s->mnt = (struct mount_ctx){ .spec = spec, .rootfs = a->rootfs, .rootfd = -1, .ptmx_fd = -1,
-				     .new_cgroupns = a->new_cgroupns, .userns = a->new_userns };
+				     .new_cgroupns = a->new_cgroupns, .userns = a->in_userns };
 	if (a->new_mntns) {
 		TRY("rootfs", mount_prepare_root(&s->mnt, &err));
 		TRY("mounts", mount_setup(&s->mnt, &err));
@@ -252,7 +252,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 			 * without keys (ENOSYS) or denying it are fine. */
 			(void)syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
 		}
-		TRY("user", process_set_user_and_caps(p, a->new_userns, &err));
+		TRY("user", process_set_user_and_caps(p, a->in_userns, &err));
 		TRY("cwd", process_enter_cwd(p->cwd ? p->cwd : "/", &err));
 		TRY("exec", process_find_exec(p, &s->exec_path, &err));
 		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -21,6 +21,7 @@ struct init_args {
 	int ns_types[8];
 	int n_ns_fds;
 	bool new_mntns, new_userns, new_cgroupns, new_utsns;
+	bool in_userns; /* the container runs in a user namespace other than the initial one */
 };
 
 __attribute__((noreturn)) void init_main(struct init_args *a);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hullrt.h"
+#include "userns.h"
 #include "util.h"
 
 #ifndef HULL_COMMIT
@@ -119,7 +120,16 @@ static const struct rt_command commands[] = {
 	{ "features", NULL, "not implemented yet", NULL },
 	{ "ps", NULL, "not implemented yet", NULL },
 	{ "restore", NULL, "not implemented yet", NULL },
-	{ "spec", NULL, "not implemented yet", NULL },
+	{ "spec", cmd_spec, "write a default config.json",
+	  "Usage: hullrt spec [options]\n"
+	  "\n"
+	  "Writes a default config.json (runc's) in the bundle; refuses to overwrite one.\n"
+	  "\n"
+	  "Options:\n"
+	  "   -b, --bundle DIR  the bundle directory (default: the current directory)\n"
+	  "   --rootless        a spec for a non-root user: a user namespace mapping its uid\n"
+	  "                     and gid to 0, no network namespace, /sys bind-mounted\n"
+	  "   -h, --help        print this help\n" },
 	{ "update", NULL, "not implemented yet", NULL },
 };
 
@@ -205,6 +215,21 @@ void rt_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog_error(fmt, ap);
 	va_end(ap);
+}
+
+void rt_warning(const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	fprintf(stderr, "hullrt: warning: %s\n", msg);
+	log_line("warning", msg);
 }
 
 int rt_fail(struct hull_error *err, int r, const char *what)
@@ -386,6 +411,23 @@ static int print_version(void)
 	return 0;
 }
 
+/* As runc: a rootless caller keeps its state in $XDG_RUNTIME_DIR/hullrt
+ * (root in a user namespace only when $USER is not root).  NULL: the
+ * default root. */
+static char *rootless_default_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+	char *out = NULL;
+
+	if (!xdg || xdg[0] != '/' || !hull_rootless())
+		return NULL;
+	if (geteuid() == 0 && user && streq(user, "root"))
+		return NULL;
+	if (asprintf(&out, "%s/hullrt", xdg) < 0)
+		return NULL;
+	return out;
+}
+
 /* `hullrt help [COMMAND]` */
 static int cmd_help(int argc, char **argv)
 {
@@ -488,7 +530,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		rt.root = abs_root;
-	}
+	} else if ((abs_root = rootless_default_root()))
+		rt.root = abs_root;
 
 	const char *name = argv[optind];
 	int cargc = argc - optind;
