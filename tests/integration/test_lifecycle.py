@@ -24,8 +24,9 @@ def test_create_leaves_created_start_runs(ctx, bundle):
     assert not marker.exists()
     assert ctx.status(r.id) == "created"
     ctx.rt("start", r.id, check=0)
-    wait_for(marker.exists, what="the container's program to run after start")
-    assert marker.read_text() == "yes\n"
+    # The shell creates the file before it writes to it: wait for the text.
+    wait_for(lambda: marker.exists() and marker.read_text() == "yes\n",
+             what="the container's program to write /started after start")
     assert ctx.status(r.id) == "running"
     ctx.rt("kill", r.id, "KILL", check=0)
     ctx.wait_status(r.id, "stopped")
