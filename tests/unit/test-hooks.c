@@ -99,17 +99,22 @@ TEST(hook_gets_state_on_stdin_args_and_only_its_env)
 	teardown();
 }
 
-TEST(no_args_means_argv0_is_the_path)
+TEST(no_args_means_argv0_is_the_path_no_env_an_empty_one)
 {
 	setup();
-	char body[PATH_MAX + 64];
-	snprintf(body, sizeof(body), "echo \"$0 $#\" > %s/argv", dir);
+	char body[PATH_MAX * 2 + 64];
+	snprintf(body, sizeof(body), "echo \"$0 $#\" > %s/argv; /usr/bin/env > %s/env", dir, dir);
 	struct hull_hook h = { .path = script("h", body) };
 
+	setenv("HULL_UNIT_HOST_ONLY", "1", 1);
 	CHECK(hooks_run(HULL_HOOK_POSTSTOP, &h, 1, "{}", NULL) == 0);
+	unsetenv("HULL_UNIT_HOST_ONLY");
 	char want[PATH_MAX + 64];
 	snprintf(want, sizeof(want), "%s 0\n", h.path);
 	CHECK_STREQ(slurp("argv"), want);
+	/* No env given: an empty one (the shell adds only PWD), not ours. */
+	const char *e = slurp("env");
+	CHECK(strstr(e, "HULL_UNIT_HOST_ONLY") == NULL && strstr(e, "PATH=") == NULL);
 	teardown();
 }
 
