@@ -428,6 +428,123 @@ TEST(no_pivot_moves_and_chroots)
 	teardown();
 }
 
+/* ---- recursive options ---- */
+
+static void recursive_child(void *arg)
+{
+	enter_ns();
+	/* The source has a mount of its own below it. */
+	char sub[PATH_MAX + 16];
+	snprintf(sub, sizeof(sub), "%s/src/sub", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	CHECK(mount("tmpfs", sub, "tmpfs", 0, "size=8k") == 0);
+
+	struct hull_spec *spec = spec_from(
+		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"mounts\":["
+		"{\"destination\":\"/plain-ro\",\"type\":\"bind\",\"source\":\"@/src\",\"options\":[\"rbind\",\"ro\"]},"
+		"{\"destination\":\"/rec-ro\",\"type\":\"bind\",\"source\":\"@/src\",\"options\":[\"rbind\",\"rro\",\"rnosuid\"]}]}");
+	struct mount_ctx ctx;
+
+	CHECK(prepare_and_setup(&ctx, spec) == 0);
+	/* "ro" is for the mount itself; the one below stays writable ... */
+	CHECK(vfs_flags(in_root("/plain-ro")) & ST_RDONLY);
+	CHECK(!(vfs_flags(in_root("/plain-ro/sub")) & ST_RDONLY));
+	/* ... "rro" and "rnosuid" reach it too. */
+	unsigned long f = vfs_flags(in_root("/rec-ro"));
+	CHECK((f & ST_RDONLY) && (f & ST_NOSUID));
+	f = vfs_flags(in_root("/rec-ro/sub"));
+	CHECK((f & ST_RDONLY) && (f & ST_NOSUID));
+	/* The source's own mount is untouched. */
+	CHECK(!(vfs_flags(sub) & ST_RDONLY));
+	hull_spec_free(spec);
+}
+
+TEST(recursive_mount_options)
+{
+	setup();
+	IN_CHILD(recursive_child, NULL);
+	teardown();
+}
+
+/* ---- cgroup ---- */
+
+/* This process's cgroup in the hierarchy listed as controllers. */
+static void own_cgroup(const char *controllers, char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096];
+	snprintf(buf, size, "/");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+		if (!p)
+			continue;
+		*p = '\0';
+		if (strcmp(c + 1, controllers) == 0) {
+			p[1 + strcspn(p + 1, "\n")] = '\0';
+			snprintf(buf, size, "%s", p + 1);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void cgroup_child(void *arg)
+{
+	struct statfs sfs;
+	if (statfs("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
+		fprintf(stderr, "  skipped: /sys/fs/cgroup is not a cgroup v1 (hybrid) layout\n");
+		return;
+	}
+	enter_ns();
+	struct hull_spec *spec = spec_from(
+		"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"mounts\":["
+		"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+		"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}]}");
+	struct mount_ctx ctx;
+
+	CHECK(prepare_and_setup(&ctx, spec) == 0);
+	CHECK(statfs(in_root("/sys/fs/cgroup"), &sfs) == 0 && sfs.f_type == TMPFS_MAGIC);
+	CHECK(vfs_flags(in_root("/sys/fs/cgroup")) & ST_RDONLY);
+
+	/* Without a cgroup namespace each hierarchy is this process's own
+	 * cgroup directory, bound read-only. */
+	static const struct {
+		const char *dir, *controllers;
+	} hiers[] = { { "memory", "memory" }, { "pids", "pids" }, { "systemd", "name=systemd" }, { "unified", "" } };
+	for (size_t i = 0; i < sizeof(hiers) / sizeof(hiers[0]); i++) {
+		char host[PATH_MAX * 2], own[PATH_MAX], inside[PATH_MAX];
+		snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", hiers[i].dir);
+		if (access(host, F_OK) < 0)
+			continue;
+		own_cgroup(hiers[i].controllers, own, sizeof(own));
+		snprintf(host, sizeof(host), "/sys/fs/cgroup/%s%s", hiers[i].dir, own);
+		snprintf(inside, sizeof(inside), "%s", in_root("/sys/fs/cgroup/"));
+		strncat(inside, hiers[i].dir, sizeof(inside) - strlen(inside) - 1);
+		CHECK(same_dir(inside, host));
+		if (!same_dir(inside, host))
+			fprintf(stderr, "  %s is not %s\n", inside, host);
+		unsigned long f = vfs_flags(inside);
+		CHECK((f & ST_RDONLY) && (f & ST_NOSUID) && (f & ST_NOEXEC) && (f & ST_NODEV));
+	}
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", in_root("/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+	CHECK(access(p, F_OK) == 0);
+	hull_spec_free(spec);
+}
+
+TEST(cgroup_v1_mount_binds_the_own_cgroups)
+{
+	setup();
+	IN_CHILD(cgroup_child, NULL);
+	teardown();
+}
+
 /* ---- console ---- */
 
 static void console_child(void *arg)
