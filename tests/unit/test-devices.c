@@ -107,6 +107,7 @@ static void defaults_child(void *arg)
 
 TEST(default_devices_and_links)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(defaults_child, NULL);
 	teardown();
@@ -126,6 +127,7 @@ static void no_defaults_child(void *arg)
 
 TEST(no_defaults_when_dev_is_not_a_fresh_mount)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(no_defaults_child, NULL);
 	teardown();
@@ -176,6 +178,7 @@ static void spec_devices_child(void *arg)
 
 TEST(spec_devices)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(spec_devices_child, NULL);
 	teardown();
@@ -218,6 +221,7 @@ static void symlink_child(void *arg)
 
 TEST(dev_symlinks_stay_inside_the_rootfs)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(symlink_child, NULL);
 	teardown();
@@ -248,6 +252,7 @@ static void userns_child(void *arg)
 
 TEST(userns_binds_the_hosts_nodes)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(userns_child, NULL);
 	teardown();

@@ -21,6 +21,7 @@
 #include "spec.h"
 #include "sync.h"
 #include "unit.h"
+#include "unit-child.h"
 
 static char dir[PATH_MAX];
 
@@ -166,11 +167,13 @@ static void run_full(bool dmz)
 
 TEST(created_then_started_runs_the_program)
 {
+	REQUIRE_ROOT();
 	run_full(false);
 }
 
 TEST(started_through_the_dmz)
 {
+	REQUIRE_ROOT();
 	run_full(true);
 }
 
@@ -190,6 +193,7 @@ static int first_answer(const char *config, struct sync_msg *m, int *ret_status)
 
 TEST(failures_name_their_stage)
 {
+	REQUIRE_ROOT();
 	setup();
 	static const struct {
 		const char *config, *text;

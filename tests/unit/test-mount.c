@@ -229,6 +229,7 @@ static void bind_child(void *arg)
 
 TEST(bind_and_tmpfs_mounts_with_flags)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(bind_child, NULL);
 	teardown();
@@ -279,6 +280,7 @@ static void symlink_child(void *arg)
 
 TEST(symlinked_destinations_stay_in_the_rootfs)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(symlink_child, NULL);
 	teardown();
@@ -338,6 +340,7 @@ static void propagation_child(void *arg)
 
 TEST(mount_propagation)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(propagation_child, NULL);
 	teardown();
@@ -416,6 +419,7 @@ static void pivot_child(void *arg)
 
 TEST(pivot_masked_readonly_paths_and_readonly_root)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(pivot_child, NULL);
 	teardown();
@@ -423,6 +427,7 @@ TEST(pivot_masked_readonly_paths_and_readonly_root)
 
 TEST(no_pivot_moves_and_chroots)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(pivot_child, (void *)1);
 	teardown();
@@ -461,6 +466,7 @@ static void recursive_child(void *arg)
 
 TEST(recursive_mount_options)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(recursive_child, NULL);
 	teardown();
@@ -540,6 +546,7 @@ static void cgroup_child(void *arg)
 
 TEST(cgroup_v1_mount_binds_the_own_cgroups)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(cgroup_child, NULL);
 	teardown();
@@ -570,6 +577,7 @@ static void console_child(void *arg)
 
 TEST(console_is_the_pty_slave)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(console_child, NULL);
 	teardown();
@@ -618,6 +626,7 @@ static void errors_child(void *arg)
 
 TEST(mount_errors_name_the_mount)
 {
+	REQUIRE_ROOT();
 	setup();
 	IN_CHILD(errors_child, NULL);
 	teardown();

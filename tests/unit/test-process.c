@@ -246,6 +246,7 @@ static void cwd_outside_child(void *arg)
 
 TEST(enter_cwd_outside_the_root_is_refused)
 {
+	REQUIRE_ROOT();
 	setup();
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof(p), "%s/root/proc", dir);
@@ -354,6 +355,7 @@ static void user_caps_child(void *arg)
 
 TEST(user_groups_and_caps)
 {
+	REQUIRE_ROOT();
 	IN_CHILD(user_caps_child, NULL);
 }
 
@@ -384,5 +386,6 @@ static void user_no_caps_child(void *arg)
 
 TEST(user_without_caps)
 {
+	REQUIRE_ROOT();
 	IN_CHILD(user_no_caps_child, NULL);
 }

@@ -13,7 +13,7 @@
 /* Runs fn(arg) in a child; the child's failed CHECKs print there and make
  * it exit 1.  The child ends with _exit: nothing of the parent's (atexit,
  * stdio buffers) runs twice.  Counts a failure here unless it exited 0. */
-static bool unit_in_child(void (*fn)(void *), void *arg, const char *what)
+__attribute__((unused)) static bool unit_in_child(void (*fn)(void *), void *arg, const char *what)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -41,10 +41,19 @@ static bool unit_in_child(void (*fn)(void *), void *arg, const char *what)
 }
 #define IN_CHILD(fn, arg) unit_in_child(fn, arg, #fn)
 
+/* For tests that mount, mknod, chroot or change ids: skip, saying why. */
+#define REQUIRE_ROOT()                                                                 \
+	do {                                                                           \
+		if (geteuid() != 0) {                                                  \
+			fprintf(stderr, "  %s: skipped: needs root\n", __func__);     \
+			return;                                                        \
+		}                                                                      \
+	} while (0)
+
 /* How many mounts of this process's namespace are at or below dir.  The
  * host namespace is shared with other tests running at the same time, so
  * only what is under a test's own temporary directory can be checked. */
-static int unit_mounts_under(const char *dir)
+__attribute__((unused)) static int unit_mounts_under(const char *dir)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[8192], mp[4096];
