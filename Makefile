@@ -74,7 +74,7 @@ $(O)/san/%.o: %.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-$(O)/unit/%: tests/unit/%.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/unit.h
+$(O)/unit/%: tests/unit/%.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
 

@@ -131,7 +131,13 @@ static bool is_executable(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	if (stat(path, &st) < 0)
+		return false;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES; /* as execve says for a directory; not a stale errno */
+		return false;
+	}
+	return access(path, X_OK) == 0;
 }
 
 int process_find_exec(const struct hull_process *p, char **ret_path, struct hull_error **err)

@@ -32,6 +32,8 @@ int sync_recv(int fd, struct sync_msg *msg)
 		return 0;
 	if ((size_t)n < offsetof(struct sync_msg, text) + 1)
 		return -EPROTO;
-	msg->text[sizeof(msg->text) - 1] = '\0';
+	/* The text ends with the message: a peer that sent no NUL must not
+	 * leave the rest of the buffer (stale bytes) as part of it. */
+	msg->text[(size_t)n - offsetof(struct sync_msg, text) - 1] = '\0';
 	return msg->type;
 }

@@ -76,8 +76,11 @@ int terminal_recv_fd(int sock)
 	struct cmsghdr *c;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-		return errno ? -errno : -EPIPE;
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	if (n == 0) /* EOF: errno is whatever an earlier call left */
+		return -EPIPE;
 	c = CMSG_FIRSTHDR(&msg);
 	if (!c || c->cmsg_type != SCM_RIGHTS)
 		return -EBADMSG;
