@@ -198,7 +198,7 @@ struct hull_linux {
 	size_t n_masked_paths;
 	char **readonly_paths;
 	size_t n_readonly_paths;
-	unsigned long rootfs_propagation; /* MS_* propagation, 0 = default (MS_REC|MS_PRIVATE) */
+	unsigned long rootfs_propagation; /* MS_* propagation, 0 = default (MS_REC|MS_SLAVE, as runc) */
 	struct hull_time_offset *time_offsets;
 	size_t n_time_offsets;
 	char *cgroups_path; /* NULL if not given */
