@@ -530,12 +530,13 @@ HULL_EXPORT int hull_oom_watch_fd(const struct hull_oom_watch *w)
 	return w->fd;
 }
 
-HULL_EXPORT int hull_oom_watch_check(struct hull_oom_watch *w, uint64_t *ret_kills, struct hull_error **err)
+HULL_EXPORT int hull_oom_watch_check(struct hull_oom_watch *w, uint64_t *ret_events, struct hull_error **err)
 {
 	char buf[4096];
 	uint64_t events = 0, now = 0;
+	bool have_counter;
 
-	*ret_kills = 0;
+	*ret_events = 0;
 	/* Drain what woke the caller. */
 	if (w->event_fd >= 0) {
 		if (read(w->event_fd, &events, sizeof(events)) != sizeof(events))
@@ -544,15 +545,21 @@ HULL_EXPORT int hull_oom_watch_check(struct hull_oom_watch *w, uint64_t *ret_kil
 		while (read(w->fd, buf, sizeof(buf)) > 0)
 			;
 	}
-	if (read_key(w->dir, w->file, "oom_kill", &now) == 0) {
-		*ret_kills = now > w->last ? now - w->last : 0;
-		w->last = now;
+	have_counter = read_key(w->dir, w->file, "oom_kill", &now) == 0;
+	if (w->event_fd >= 0) {
+		/* v1 signals the eventfd when the OOM starts, before the
+		 * kill shows in oom_kill (and also with the killer off): as
+		 * runc, every notification while the cgroup exists is one
+		 * event.  The eventfd also fires once when the cgroup goes. */
+		if (cgroup_file_exists(w->dir, "memory.oom_control"))
+			*ret_events = events;
+		if (have_counter)
+			w->last = now;
 		return 0;
 	}
-	/* A v1 kernel without the counter (before 4.13): each eventfd
-	 * event while the cgroup exists is one OOM. */
-	if (w->event_fd >= 0 && cgroup_file_exists(w->dir, "memory.oom_control")) {
-		*ret_kills = events;
+	if (have_counter) {
+		*ret_events = now > w->last ? now - w->last : 0;
+		w->last = now;
 		return 0;
 	}
 	if (!cgroup_file_exists(w->dir, w->file))
