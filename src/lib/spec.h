@@ -154,6 +154,9 @@ struct hull_resources {
 	uint64_t cpu_shares;
 	int64_t cpu_quota; /* -1 = unlimited */
 	uint64_t cpu_period;
+	bool has_cpu_rt_runtime, has_cpu_rt_period; /* realtimeRuntime, realtimePeriod (cgroup v1 only) */
+	int64_t cpu_rt_runtime;
+	uint64_t cpu_rt_period;
 	char *cpu_cpus; /* cpuset, NULL if not given */
 	char *cpu_mems;
 
@@ -234,6 +237,13 @@ int hull_spec_parse(const char *json, size_t len, struct hull_spec **ret_spec, s
 int hull_spec_load(const char *bundle, struct hull_spec **ret_spec, struct hull_error **err);
 
 void hull_spec_free(struct hull_spec *spec);
+
+/* Parses a standalone linux.resources object (what `hullrt update -r`
+ * reads) into *ret, which hull_resources_done() releases.  An error names
+ * the field as "<field path>: <reason>", e.g. "memory.limit: must be an
+ * integer". */
+int hull_resources_parse(const char *json, size_t len, struct hull_resources *ret, struct hull_error **err);
+void hull_resources_done(struct hull_resources *res);
 
 /* Returns the namespace entry of the given CLONE_NEW* type, or NULL. */
 const struct hull_namespace *hull_spec_namespace(const struct hull_spec *spec, int type);
