@@ -102,7 +102,7 @@ clean:
 # go to $(O)/fuzz-corpus/spec; tests/fuzz/corpus/spec holds the seeds.
 .PHONY: fuzz
 FUZZ_CC ?= clang
-FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/error.c
+FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/error.c src/lib/path.c
 
 $(O)/fuzz-spec: $(FUZZ_SPEC_SRC) $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
