@@ -257,6 +257,26 @@ static pid_t clone_init(uint64_t flags)
 	return pid;
 }
 
+/* The init closed the sync socket without a word: it died.  Say how; a
+ * seccomp profile that denies what the init still does after loading it
+ * (the sync, the exec) is the usual cause. */
+static int init_died(struct create_ctx *c, struct hull_error **err)
+{
+	const char *hint = c->seccomp ? " (does linux.seccomp deny a syscall the runtime needs before exec?)" : "";
+	int status = 0;
+
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	c->pid = 0; /* reaped: nothing left for create_undo() to kill */
+	if (WIFSIGNALED(status)) {
+		const char *name = sigabbrev_np(WTERMSIG(status));
+		return hull_error_plain(err, EPIPE, "the container's init was killed by signal %d (SIG%s) during setup%s",
+					WTERMSIG(status), name ? name : "?", hint);
+	}
+	return hull_error_plain(err, EPIPE, "the container's init exited with status %d during setup%s",
+				WEXITSTATUS(status), hint);
+}
+
 /* Runs the parent's part of the sync protocol until the init is ready. */
 static int parent_sync(struct create_ctx *c, struct hull_error **err)
 {
@@ -297,7 +317,7 @@ static int parent_sync(struct create_ctx *c, struct hull_error **err)
 			continue;
 		}
 		if (t == 0)
-			return hull_error_set(err, EPIPE, "the container's init exited during setup");
+			return init_died(c, err);
 		return hull_error_set(err, t < 0 ? -t : EPROTO, "sync with the container's init");
 	}
 }

@@ -116,7 +116,11 @@ static const struct rt_command commands[] = {
 	{ "checkpoint", NULL, "not implemented yet", NULL },
 	{ "events", NULL, "not implemented yet", NULL },
 	{ "exec", NULL, "not implemented yet", NULL },
-	{ "features", NULL, "not implemented yet", NULL },
+	{ "features", cmd_features, "print the features this runtime supports, as JSON",
+	  "Usage: hullrt features\n"
+	  "\n"
+	  "Prints the runtime-spec features document: the spec versions, hooks, mount\n"
+	  "options, namespaces, capabilities, cgroup and seccomp support hullrt has.\n" },
 	{ "ps", NULL, "not implemented yet", NULL },
 	{ "restore", NULL, "not implemented yet", NULL },
 	{ "spec", NULL, "not implemented yet", NULL },

@@ -207,3 +207,16 @@ def test_podman_style_profile_runs_a_shell(ctx, bundle):
     assert r.returncode == 0, r
     lines = r.out.splitlines()
     assert lines[0] == "hi" and lines[1].startswith("ret ") and lines[2] == "made", r
+
+
+@pytest.mark.parametrize("action,how", [("SCMP_ACT_KILL", "was killed by signal 31 (SIGSYS)"),
+                                        ("SCMP_ACT_ERRNO", "")])
+def test_profile_that_breaks_the_runtime_is_reported(ctx, bundle, action, how):
+    """A default-deny profile without an allow-list stops the init itself
+    right after loading: create fails, says so, and leaves nothing behind."""
+    bundle.linux["seccomp"] = {"defaultAction": action}
+    r = bundle.probe("pid").run()
+    assert r.returncode == 1, r
+    assert r.err.startswith("hullrt: the container's init ") and how in r.err, r
+    assert "(does linux.seccomp deny a syscall the runtime needs before exec?)" in r.err, r
+    assert os.listdir(ctx.root) == [], "state left behind"
