@@ -277,6 +277,23 @@ static int init_died(struct create_ctx *c, struct hull_error **err)
 				WEXITSTATUS(status), hint);
 }
 
+/* The init loaded a filter with NOTIFY rules: its listener fd goes to the
+ * agent at listenerPath with the state (status "creating"), as runc does. */
+static int send_listener(struct create_ctx *c, struct hull_error **err)
+{
+	struct hull_state st;
+	_cleanup_close_ int fd = terminal_recv_fd(c->sync_fd);
+	_cleanup_free_ char *json = NULL;
+
+	if (fd < 0)
+		return hull_error_set(err, -fd, "cannot receive the seccomp listener");
+	fill_state(c, &st, HULL_STATUS_CREATING, NULL, NULL);
+	json = hull_state_to_json(&st, false);
+	if (!json)
+		return -ENOMEM;
+	return hull_seccomp_send_listener(c->seccomp, fd, c->pid, json, err);
+}
+
 /* Runs the parent's part of the sync protocol until the init is ready. */
 static int parent_sync(struct create_ctx *c, struct hull_error **err)
 {
@@ -314,6 +331,12 @@ static int parent_sync(struct create_ctx *c, struct hull_error **err)
 				if (r < 0)
 					return r;
 			}
+			continue;
+		}
+		if (t == SYNC_SECCOMP) {
+			int r = send_listener(c, err);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (t == 0)

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +32,9 @@
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
 
 #define PROFILE "linux.seccomp"
 
@@ -37,6 +42,8 @@ struct hull_seccomp {
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
 	unsigned short len; /* instructions in filter */
 	struct sock_filter *filter;
+	char *listener_path; /* with SCMP_ACT_NOTIFY: the agent's socket */
+	char *listener_metadata;
 };
 
 /* ---- name tables (also what `hullrt features` lists) ---- */
@@ -56,7 +63,14 @@ static const struct {
 	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_TRACE },
 	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN },
 	{ "SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN },
+	{ "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_PLAIN },
 };
+
+/* What the init itself still calls after loading the filter to hand the
+ * listener fd over (sync_send, terminal_send_fd, close): notifying one of
+ * them would block the init before the agent has the fd.  runc refuses
+ * notify on write for the same reason. */
+static const char *const notify_denied[] = { "write", "sendto", "sendmsg", "close" };
 
 static const struct {
 	const char *name;
@@ -97,17 +111,16 @@ static const struct {
 
 /* The flags of the spec.  hull loads the program itself, so what counts
  * is the kernel's support, not libseccomp's.  WAIT_KILLABLE_RECV only
- * applies to a notify listener, which hull does not make: accepted and
- * dropped with a warning. */
+ * applies to a notify listener: without SCMP_ACT_NOTIFY in the profile it
+ * is dropped with a warning. */
 static const struct {
 	const char *name;
 	unsigned int flag;
-	bool applied;
 } flags[] = {
-	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC, true },
-	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG, true },
-	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW, true },
-	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, false },
+	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
 };
 
 HULL_EXPORT const char *hull_seccomp_action_name(size_t i)
@@ -144,7 +157,7 @@ HULL_EXPORT bool hull_seccomp_flag_supported(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		if (streq(name, flags[i].name))
-			return flags[i].applied && kernel_knows_flag(flags[i].flag);
+			return kernel_knows_flag(flags[i].flag);
 	return false;
 }
 
@@ -152,6 +165,7 @@ HULL_EXPORT bool hull_seccomp_flag_supported(const char *name)
 
 struct compile_ctx {
 	scmp_filter_ctx scmp;
+	bool notify; /* some rule uses SCMP_ACT_NOTIFY */
 	char **warnings;
 	size_t n_warnings;
 	struct hull_error **err;
@@ -200,9 +214,6 @@ static int parse_action(struct json_object *obj, const char *path, const char *k
 	has_data = spec_get_uint(obj, path, errno_key, UINT16_MAX, &data, err);
 	if (has_data < 0)
 		return has_data;
-	if (streq(name, "SCMP_ACT_NOTIFY"))
-		return spec_error(err, path, key,
-				  "SCMP_ACT_NOTIFY is not supported (hull has no seccomp notify listener)");
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
 		if (!streq(name, actions[i].name))
 			continue;
@@ -275,8 +286,8 @@ static int parse_flags(struct compile_ctx *c, struct json_object *obj, unsigned 
 		spec_path(p, sizeof(p), PROFILE, "flags", i);
 		if (j == ARRAY_SIZE(flags))
 			return spec_error(c->err, p, NULL, "unknown flag '%s'", names[i]);
-		if (!flags[j].applied) {
-			r = warn(c, "config.json: %s: %s only applies to a seccomp notify listener, ignoring", p, names[i]);
+		if (flags[j].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !c->notify) {
+			r = warn(c, "config.json: %s: %s only applies with SCMP_ACT_NOTIFY, ignoring", p, names[i]);
 			if (r < 0)
 				return r;
 			continue;
@@ -367,6 +378,15 @@ static int parse_syscall(struct compile_ctx *c, struct json_object *obj, const c
 	 * would change nothing anyway (runc skips it too). */
 	if (act == default_act)
 		return 0;
+	if (act == SCMP_ACT_NOTIFY) {
+		for (size_t i = 0; i < n_names; i++)
+			for (size_t k = 0; k < ARRAY_SIZE(notify_denied); k++)
+				if (streq(names[i], notify_denied[k]))
+					return spec_error(c->err, path, "names",
+							  "SCMP_ACT_NOTIFY cannot be used for '%s': the runtime needs it to hand the listener fd over",
+							  names[i]);
+		c->notify = true;
+	}
 
 	for (size_t i = 0; i < n_names; i++) {
 		char p[SPEC_PATH_MAX];
@@ -411,6 +431,29 @@ static int export_bpf(struct compile_ctx *c, struct hull_seccomp *sc)
 	return 0;
 }
 
+/* listenerPath and listenerMetadata: used only with SCMP_ACT_NOTIFY, then
+ * the path is required. */
+static int parse_listener(struct compile_ctx *c, struct json_object *obj, struct hull_seccomp *sc)
+{
+	int r;
+
+	if ((r = spec_get_string(obj, PROFILE, "listenerPath", &sc->listener_path, c->err)) < 0 ||
+	    (r = spec_get_string(obj, PROFILE, "listenerMetadata", &sc->listener_metadata, c->err)) < 0)
+		return r;
+	if (!c->notify)
+		return 0;
+	if (!sc->listener_path || !sc->listener_path[0])
+		return spec_error(c->err, PROFILE, "listenerPath", "is required with SCMP_ACT_NOTIFY");
+	if (!kernel_knows_flag(SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		return hull_error_plain(c->err, EINVAL, "config.json: " PROFILE ": SCMP_ACT_NOTIFY is not supported by this kernel");
+	sc->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	/* TSYNC and a listener: the kernel wants failures as ESRCH then,
+	 * the listener fd being the return value. */
+	if (sc->flags & SECCOMP_FILTER_FLAG_TSYNC)
+		sc->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	return 0;
+}
+
 static int compile(struct compile_ctx *c, struct json_object *obj, struct hull_seccomp *sc)
 {
 	struct json_object *syscalls = NULL;
@@ -421,6 +464,10 @@ static int compile(struct compile_ctx *c, struct json_object *obj, struct hull_s
 	r = parse_action(obj, PROFILE, "defaultAction", "defaultErrnoRet", &default_act, c->err);
 	if (r < 0)
 		return r;
+	/* Every syscall of the init after loading would wait for an agent
+	 * that has not got the fd yet (runc refuses it too). */
+	if (default_act == SCMP_ACT_NOTIFY)
+		return spec_error(c->err, PROFILE, "defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
 	c->scmp = seccomp_init(default_act);
 	if (!c->scmp)
 		return hull_error_plain(c->err, EINVAL, "config.json: " PROFILE ".defaultAction: not supported by libseccomp or the kernel");
@@ -429,7 +476,7 @@ static int compile(struct compile_ctx *c, struct json_object *obj, struct hull_s
 	seccomp_attr_set(c->scmp, SCMP_FLTATR_CTL_NNP, 0);
 	seccomp_attr_set(c->scmp, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
-	if ((r = parse_architectures(c, obj)) < 0 || (r = parse_flags(c, obj, &sc->flags)) < 0)
+	if ((r = parse_architectures(c, obj)) < 0)
 		return r;
 	r = spec_get_array(obj, PROFILE, "syscalls", &syscalls, c->err);
 	if (r < 0)
@@ -445,6 +492,9 @@ static int compile(struct compile_ctx *c, struct json_object *obj, struct hull_s
 		if ((r = parse_syscall(c, s, p, default_act)) < 0)
 			return r;
 	}
+	/* After the syscalls: WAIT_KILLABLE_RECV depends on a notify rule. */
+	if ((r = parse_flags(c, obj, &sc->flags)) < 0 || (r = parse_listener(c, obj, sc)) < 0)
+		return r;
 	return export_bpf(c, sc);
 }
 
@@ -484,12 +534,84 @@ HULL_EXPORT int hull_seccomp_compile(struct json_object *seccomp, struct hull_se
 HULL_EXPORT int hull_seccomp_load(const struct hull_seccomp *sc, struct hull_error **err)
 {
 	struct sock_fprog prog;
+	long r;
 
 	if (!sc)
 		return 0;
 	prog = (struct sock_fprog){ .len = sc->len, .filter = sc->filter };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, sc->flags, &prog) < 0)
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, sc->flags, &prog);
+	if (r < 0)
 		return hull_error_set(err, errno, "cannot load the seccomp filter");
+	/* With NEW_LISTENER the return value is the listener fd. */
+	return (sc->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int)r : 0;
+}
+
+HULL_EXPORT bool hull_seccomp_notify(const struct hull_seccomp *sc)
+{
+	return sc && (sc->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+}
+
+static void json_object_putp(struct json_object **o)
+{
+	json_object_put(*o);
+}
+
+/* The containerProcessState of the runtime spec, with state parsed from
+ * state_json (the container's state, status "creating"). */
+static char *process_state_json(const struct hull_seccomp *sc, pid_t pid, const char *state_json)
+{
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+	struct json_object *state = json_tokener_parse(state_json), *fds = json_object_new_array(), *v = NULL;
+	const char *text;
+
+	if (!o || !state || !fds) {
+		json_object_put(state);
+		json_object_put(fds);
+		return NULL;
+	}
+	json_object_object_get_ex(state, "ociVersion", &v);
+	json_object_object_add(o, "ociVersion", json_object_get(v));
+	json_object_array_add(fds, json_object_new_string("seccompFd"));
+	json_object_object_add(o, "fds", fds);
+	json_object_object_add(o, "pid", json_object_new_int64(pid));
+	if (sc->listener_metadata)
+		json_object_object_add(o, "metadata", json_object_new_string(sc->listener_metadata));
+	json_object_object_add(o, "state", state);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	return text ? strdup(text) : NULL;
+}
+
+HULL_EXPORT int hull_seccomp_send_listener(const struct hull_seccomp *sc, int listener_fd, pid_t pid,
+					   const char *state_json, struct hull_error **err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	_cleanup_close_ int sock = -1;
+	_cleanup_free_ char *text = NULL;
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	const char *path = sc->listener_path;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return hull_error_set(err, ENAMETOOLONG, "seccomp listener socket '%s'", path);
+	text = process_state_json(sc, pid, state_json);
+	if (!text)
+		return hull_error_set(err, ENOMEM, "seccomp listener socket '%s'", path);
+	strcpy(addr.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return hull_error_set(err, errno, "cannot connect to the seccomp listener socket '%s'", path);
+	/* One message: the state, and the listener fd beside it. */
+	iov = (struct iovec){ .iov_base = text, .iov_len = strlen(text) };
+	memset(ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &listener_fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+		return hull_error_set(err, errno ? errno : EIO, "cannot send to the seccomp listener socket '%s'", path);
 	return 0;
 }
 
@@ -503,5 +625,7 @@ HULL_EXPORT void hull_seccomp_free(struct hull_seccomp *sc)
 	if (!sc)
 		return;
 	free(sc->filter);
+	free(sc->listener_path);
+	free(sc->listener_metadata);
 	free(sc);
 }

@@ -9,6 +9,8 @@ import signal
 
 import pytest
 
+from seccomp_agent import SeccompAgent
+
 pytestmark = pytest.mark.skipif(platform.machine() != "x86_64",
                                 reason="the profiles name x86_64 syscalls and architectures")
 
@@ -128,9 +130,11 @@ def test_unknown_syscall_warns_and_runs(ctx, bundle):
      "config.json: linux.seccomp.syscalls[0].args[0].index: must be at most 5"),
     (allow_all({"names": "dup", "action": "SCMP_ACT_KILL"}),
      "config.json: linux.seccomp.syscalls[0].names: must be an array"),
-    (allow_all(rule("dup", "SCMP_ACT_NOTIFY"), listenerPath="/run/nowhere.sock"),
-     "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported "
-     "(hull has no seccomp notify listener)"),
+    (allow_all(rule("dup", "SCMP_ACT_NOTIFY")),
+     "config.json: linux.seccomp.listenerPath: is required with SCMP_ACT_NOTIFY"),
+    (allow_all(rule(["dup", "write"], "SCMP_ACT_NOTIFY"), listenerPath="/run/agent.sock"),
+     "config.json: linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for 'write': "
+     "the runtime needs it to hand the listener fd over"),
     ({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_QUICK"]},
      "config.json: linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_QUICK'"),
 ])
@@ -219,4 +223,40 @@ def test_profile_that_breaks_the_runtime_is_reported(ctx, bundle, action, how):
     assert r.returncode == 1, r
     assert r.err.startswith("hullrt: the container's init ") and how in r.err, r
     assert "(does linux.seccomp deny a syscall the runtime needs before exec?)" in r.err, r
+    assert os.listdir(ctx.root) == [], "state left behind"
+
+
+SYS_GETPPID_X86_64 = 110
+
+
+@pytest.mark.parametrize("nnp", [True, False])
+def test_notify_agent_gets_the_listener_and_answers(ctx, bundle, nnp):
+    """SCMP_ACT_NOTIFY: the agent at listenerPath receives the container
+    process state with the listener fd and answers the notified calls."""
+    sock = ctx.tmp / "agent.sock"
+    bundle.process["noNewPrivileges"] = nnp
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_NOTIFY"), listenerPath=str(sock),
+                                        listenerMetadata="probe=getppid")
+    with SeccompAgent(sock, ret=4242) as agent:
+        r = bundle.probe("sys", "getppid", "+", "sys", "getpid").run()
+    assert r.returncode == 0, r
+    assert r.out.splitlines() == ["ret 4242", "ret 1"], r
+    assert not agent.errors, agent.errors
+    assert len(agent.states) == 1, agent.states
+    st = agent.states[0]
+    assert st["fds"] == ["seccompFd"] and st["metadata"] == "probe=getppid", st
+    assert st["ociVersion"] == st["state"]["ociVersion"]
+    assert st["state"]["id"] == r.id and st["state"]["status"] == "creating", st
+    assert st["state"]["bundle"] == str(bundle.path), st
+    assert st["pid"] == st["state"]["pid"] and st["pid"] > 0, st
+    assert [nr for _, nr in agent.calls] == [SYS_GETPPID_X86_64], agent.calls
+
+
+def test_notify_without_agent_fails_and_leaves_nothing(ctx, bundle):
+    sock = ctx.tmp / "nobody.sock"
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_NOTIFY"), listenerPath=str(sock))
+    r = bundle.probe("sys", "getppid").run()
+    assert r.returncode == 1, r
+    assert r.err == (f"hullrt: cannot connect to the seccomp listener socket '{sock}': "
+                     "No such file or directory\n"), r
     assert os.listdir(ctx.root) == [], "state left behind"

@@ -149,7 +149,14 @@ TEST(bad_profiles_name_the_field)
 	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 70000}]}",
 			 "config.json: linux.seccomp.syscalls[0].errnoRet: must be at most 65535"));
 	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
-			 "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported (hull has no seccomp notify listener)"));
+			 "config.json: linux.seccomp.listenerPath: is required with SCMP_ACT_NOTIFY"));
+	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_NOTIFY\", \"listenerPath\": \"/run/agent.sock\"}",
+			 "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"));
+	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": ["
+			 " {\"names\": [\"mkdir\", \"sendmsg\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+			 "config.json: linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for 'sendmsg': the runtime needs it to hand the listener fd over"));
+	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 5}",
+			 "config.json: linux.seccomp.listenerPath: must be a string"));
 	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_KILL\","
 			 " \"args\": [{\"index\": 6, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
 			 "config.json: linux.seccomp.syscalls[0].args[0].index: must be at most 5"));
@@ -174,9 +181,16 @@ TEST(names_match_the_parser)
 		char json[256];
 		struct result res;
 
-		snprintf(json, sizeof(json), "{\"defaultAction\": \"%s\"}", hull_seccomp_action_name(i));
+		/* NOTIFY cannot be the default: as a rule's action, with a listener. */
+		if (streq(hull_seccomp_action_name(i), "SCMP_ACT_NOTIFY"))
+			snprintf(json, sizeof(json),
+				 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/x.sock\","
+				 " \"syscalls\": [{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}");
+		else
+			snprintf(json, sizeof(json), "{\"defaultAction\": \"%s\"}", hull_seccomp_action_name(i));
 		res = compile(json);
 		CHECK(res.r == 0);
+		CHECK(hull_seccomp_notify(res.sc) == streq(hull_seccomp_action_name(i), "SCMP_ACT_NOTIFY"));
 		result_done(&res);
 	}
 	for (size_t i = 0; hull_seccomp_operator_name(i); i++) {
@@ -207,7 +221,7 @@ TEST(names_match_the_parser)
 	}
 	CHECK(hull_seccomp_action_name(0) && hull_seccomp_operator_name(6) && !hull_seccomp_operator_name(7));
 	CHECK(hull_seccomp_flag_supported("SECCOMP_FILTER_FLAG_LOG"));
-	CHECK(!hull_seccomp_flag_supported("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
+	CHECK(hull_seccomp_flag_supported("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")); /* kernel >= 6.0 */
 	CHECK(!hull_seccomp_flag_supported("nope"));
 }
 
