@@ -263,3 +263,21 @@ def test_notify_without_agent_fails_and_leaves_nothing(ctx, bundle):
     assert r.err == (f"hullrt: cannot connect to the seccomp listener socket '{sock}': "
                      "No such file or directory\n"), r
     assert os.listdir(ctx.root) == [], "state left behind"
+
+
+def test_user_namespace_without_no_new_privileges(ctx, bundle):
+    """In a new user namespace the init loads the filter with the
+    CAP_SYS_ADMIN it holds there (no no_new_privs), then drops it."""
+    os.chmod(ctx.tmp, 0o755)  # the mapped root must reach the rootfs
+    bundle.linux["namespaces"].append({"type": "user"})
+    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if not m["destination"].startswith("/sys")]
+    bundle.process["noNewPrivileges"] = False
+    bundle.process["user"] = {"uid": 1000, "gid": 1000}
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_ERRNO", errnoRet=errno.EOPNOTSUPP))
+    r = bundle.probe("sys", "getppid", "+", "nnp", "+", "ids").run()
+    assert r.returncode == 0, r
+    lines = r.out.splitlines()
+    assert lines[:2] == [f"errno {errno.EOPNOTSUPP} EOPNOTSUPP", "NoNewPrivs 0"], r.out
+    assert "uid 1000" in lines, r.out
