@@ -369,10 +369,17 @@ static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
 	return flags;
 }
 
+/* Compiled filters are cached in the state root (where no container id
+ * can start with a dot). */
 static int compile_seccomp(struct create_ctx *c, struct hull_error **err)
 {
 	_cleanup_strv_ char **warnings = NULL;
-	int r = hull_seccomp_compile(c->spec->linux.seccomp, &c->seccomp, &warnings, err);
+	_cleanup_free_ char *cache = NULL;
+	int r;
+
+	if (c->spec->linux.seccomp && asprintf(&cache, "%s/.seccomp-cache", c->o->root) < 0)
+		return -ENOMEM;
+	r = hull_seccomp_compile_cached(c->spec->linux.seccomp, cache, &c->seccomp, &warnings, err);
 
 	if (r < 0)
 		return r;

@@ -53,6 +53,19 @@ struct hull_seccomp;
 int hull_seccomp_compile(struct json_object *seccomp, struct hull_seccomp **ret, char ***ret_warnings,
 			 struct hull_error **err);
 
+/* As hull_seccomp_compile(), through a cache of compiled filters in
+ * cache_dir (made 0700 if missing; NULL = no cache): a profile compiled
+ * before (same JSON, libseccomp, kernel) is read back, with the same
+ * warnings, instead of compiled again.  The cache is an optimisation only:
+ * any problem with it means a plain compile.  cache_dir must be writable
+ * by root only, as the state root is: a filter read from it is trusted. */
+int hull_seccomp_compile_cached(struct json_object *seccomp, const char *cache_dir, struct hull_seccomp **ret,
+				char ***ret_warnings, struct hull_error **err);
+
+/* Whether two filters are the same program with the same flags and
+ * listener (for tests). */
+bool hull_seccomp_equal(const struct hull_seccomp *a, const struct hull_seccomp *b);
+
 /* Loads the filter into the calling thread with seccomp(2).  sc == NULL
  * loads nothing and returns 0.  Allocates nothing unless it fails.  The
  * caller needs no_new_privs or CAP_SYS_ADMIN in its user namespace: with

@@ -17,6 +17,18 @@ pytestmark = pytest.mark.skipif(platform.machine() != "x86_64",
 SIGSYS_STATUS = 128 + signal.SIGSYS
 
 
+def assert_no_state(ctx):
+    """No container left in the state root (the cache of compiled filters,
+    .seccomp-cache, is not one)."""
+    left = [d for d in os.listdir(ctx.root) if not d.startswith(".")]
+    assert left == [], f"state left behind: {left}"
+
+
+def cached_filters(ctx):
+    d = ctx.root / ".seccomp-cache"
+    return sorted(os.listdir(d)) if d.exists() else []
+
+
 def allow_all(*rules, **extra):
     prof = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": list(rules)}
     prof.update(extra)
@@ -144,7 +156,8 @@ def test_bad_profile_is_refused_and_leaves_nothing(ctx, bundle, profile, message
     assert r.returncode == 1, r
     assert r.err == f"hullrt: {message}\n", r
     assert r.out == ""
-    assert os.listdir(ctx.root) == [], "state left behind"
+    assert_no_state(ctx)
+    assert cached_filters(ctx) == [], "an error was cached"
     assert ctx.rt("list", "-q").out == ""
 
 
@@ -226,7 +239,7 @@ def test_profile_that_breaks_the_runtime_is_reported(ctx, bundle, action, how):
     assert r.returncode == 1, r
     assert r.err.startswith("hullrt: the container's init ") and how in r.err, r
     assert "(does linux.seccomp deny a syscall the runtime needs before exec?)" in r.err, r
-    assert os.listdir(ctx.root) == [], "state left behind"
+    assert_no_state(ctx)
 
 
 SYS_GETPPID_X86_64 = 110
@@ -262,7 +275,7 @@ def test_notify_without_agent_fails_and_leaves_nothing(ctx, bundle):
     assert r.returncode == 1, r
     assert r.err == (f"hullrt: cannot connect to the seccomp listener socket '{sock}': "
                      "No such file or directory\n"), r
-    assert os.listdir(ctx.root) == [], "state left behind"
+    assert_no_state(ctx)
 
 
 def test_user_namespace_without_no_new_privileges(ctx, bundle):
@@ -281,3 +294,25 @@ def test_user_namespace_without_no_new_privileges(ctx, bundle):
     lines = r.out.splitlines()
     assert lines[:2] == [f"errno {errno.EOPNOTSUPP} EOPNOTSUPP", "NoNewPrivs 0"], r.out
     assert "uid 1000" in lines, r.out
+
+
+def test_compiled_filter_is_cached_in_the_state_root(ctx, bundle):
+    """The second container with the same profile reads the compiled filter
+    back (same warnings, same effect); another profile gets its own."""
+    bundle.linux["seccomp"] = allow_all(rule(["getppid", "no_such_syscall"], "SCMP_ACT_ERRNO",
+                                             errnoRet=errno.EOPNOTSUPP))
+    first = bundle.probe("sys", "getppid").run()
+    assert first.returncode == 0 and first.out == f"errno {errno.EOPNOTSUPP} EOPNOTSUPP\n", first
+    files = cached_filters(ctx)
+    assert len(files) == 1, files
+    st = os.stat(ctx.root / ".seccomp-cache" / files[0])
+    assert st.st_uid == 0 and st.st_mode & 0o077 == 0, oct(st.st_mode)
+    assert os.stat(ctx.root / ".seccomp-cache").st_mode & 0o077 == 0
+    again = bundle.probe("sys", "getppid").run()
+    assert again.returncode == 0 and again.out == first.out and again.err == first.err, again
+    assert "unknown syscall 'no_such_syscall', ignoring" in again.err, again
+    assert cached_filters(ctx) == files
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_ERRNO", errnoRet=errno.EXDEV))
+    other = bundle.probe("sys", "getppid").run()
+    assert other.returncode == 0 and other.out == f"errno {errno.EXDEV} EXDEV\n", other
+    assert len(cached_filters(ctx)) == 2
