@@ -22,6 +22,7 @@
 #include "init.h"
 #include "path.h"
 #include "process.h"
+#include "seccomp-filter.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -42,6 +43,7 @@ struct create_ctx {
 	int sync_fd;
 	int console_master;
 	bool dir_made;
+	struct hull_seccomp *seccomp;
 };
 
 static void create_undo(struct create_ctx *c)
@@ -307,6 +309,43 @@ static pid_t clone_init_in_userns(struct init_args *a, uint64_t flags, int paren
 	return pid;
 }
 
+/* The init closed the sync socket without a word: it died.  Say how; a
+ * seccomp profile that denies what the init still does after loading it
+ * (the sync, the exec) is the usual cause. */
+static int init_died(struct create_ctx *c, struct hull_error **err)
+{
+	const char *hint = c->seccomp ? " (does linux.seccomp deny a syscall the runtime needs before exec?)" : "";
+	int status = 0;
+
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	c->pid = 0; /* reaped: nothing left for create_undo() to kill */
+	if (WIFSIGNALED(status)) {
+		const char *name = sigabbrev_np(WTERMSIG(status));
+		return hull_error_plain(err, EPIPE, "the container's init was killed by signal %d (SIG%s) during setup%s",
+					WTERMSIG(status), name ? name : "?", hint);
+	}
+	return hull_error_plain(err, EPIPE, "the container's init exited with status %d during setup%s",
+				WEXITSTATUS(status), hint);
+}
+
+/* The init loaded a filter with NOTIFY rules: its listener fd goes to the
+ * agent at listenerPath with the state (status "creating"), as runc does. */
+static int send_listener(struct create_ctx *c, struct hull_error **err)
+{
+	struct hull_state st;
+	_cleanup_close_ int fd = terminal_recv_fd(c->sync_fd);
+	_cleanup_free_ char *json = NULL;
+
+	if (fd < 0)
+		return hull_error_set(err, -fd, "cannot receive the seccomp listener");
+	fill_state(c, &st, HULL_STATUS_CREATING, NULL, NULL);
+	json = hull_state_to_json(&st, false);
+	if (!json)
+		return -ENOMEM;
+	return hull_seccomp_send_listener(c->seccomp, fd, c->pid, json, err);
+}
+
 /* Runs the parent's part of the sync protocol until the init is ready. */
 static int parent_sync(struct create_ctx *c, struct hull_error **err)
 {
@@ -346,8 +385,14 @@ static int parent_sync(struct create_ctx *c, struct hull_error **err)
 			}
 			continue;
 		}
+		if (t == SYNC_SECCOMP) {
+			int r = send_listener(c, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (t == 0)
-			return hull_error_set(err, EPIPE, "the container's init exited during setup");
+			return init_died(c, err);
 		return hull_error_set(err, t < 0 ? -t : EPROTO, "sync with the container's init");
 	}
 }
@@ -377,6 +422,25 @@ static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
 	return flags;
 }
 
+/* Compiled filters are cached in the state root (where no container id
+ * can start with a dot). */
+static int compile_seccomp(struct create_ctx *c, struct hull_error **err)
+{
+	_cleanup_strv_ char **warnings = NULL;
+	_cleanup_free_ char *cache = NULL;
+	int r;
+
+	if (c->spec->linux.seccomp && asprintf(&cache, "%s/.seccomp-cache", c->o->root) < 0)
+		return -ENOMEM;
+	r = hull_seccomp_compile_cached(c->spec->linux.seccomp, cache, &c->seccomp, &warnings, err);
+
+	if (r < 0)
+		return r;
+	for (char **w = warnings; w && *w && c->o->warn; w++)
+		c->o->warn(*w, c->o->warn_userdata);
+	return 0;
+}
+
 static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **err)
 {
 	const struct hull_spec *spec = c->spec;
@@ -392,6 +456,12 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	if (spec->has_process && spec->process.terminal && !o->console_socket && !o->ret_console_master)
 		return hull_error_plain(err, EINVAL, "process.terminal is set but no --console-socket was given");
 	if ((r = userns_check_spec(spec, err)) < 0)
+		return r;
+
+	/* Compiled before anything exists: a bad profile leaves nothing
+	 * behind, and the init only loads the ready program. */
+	r = compile_seccomp(c, err);
+	if (r < 0)
 		return r;
 
 	c->rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL) : NULL;
@@ -442,8 +512,8 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		/* a cgroup parent not delegated to us: see userns.h */
 		_cleanup_free_ char *warning = NULL;
 		r = userns_rootless_cgroup(spec, r, TAKE_PTR(cg_err), &warning, err);
-		if (r == 0 && o->ret_warning)
-			*o->ret_warning = TAKE_PTR(warning);
+		if (r == 0 && warning && o->warn)
+			o->warn(warning, o->warn_userdata);
 	} else if (r < 0 && err) {
 		hull_error_free(*err);
 		*err = cg_err;
@@ -496,6 +566,7 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	a.fifo_wfd = fifo_w;
 	a.dmz_fd = dmz;
 	a.rootfs = c->rootfs;
+	a.seccomp = c->seccomp;
 
 	const struct hull_namespace *userns = hull_spec_namespace(spec, CLONE_NEWUSER);
 	if (userns && userns->path) {
@@ -593,6 +664,7 @@ HULL_EXPORT int hull_container_create(const struct hull_create_opts *o, const st
 	}
 	if (c.sync_fd >= 0)
 		close(c.sync_fd);
+	hull_seccomp_free(c.seccomp);
 	free(c.rootfs);
 	free(c.dir);
 	return r;

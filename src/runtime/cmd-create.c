@@ -159,10 +159,14 @@ static int prepare(const struct create_args *a, struct prepared *p)
 	return 0;
 }
 
+static void create_warn(const char *msg, void *userdata)
+{
+	rt_warn("%s", msg);
+}
+
 static int create(const struct create_args *a, const struct prepared *p, int *ret_master, pid_t *ret_pid)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
-	_cleanup_free_ char *warning = NULL;
 	struct hull_create_opts o = {
 		.root = rt.root,
 		.id = a->id,
@@ -173,12 +177,9 @@ static int create(const struct create_args *a, const struct prepared *p, int *re
 		.no_new_keyring = a->no_new_keyring,
 		.preserve_fds = a->preserve_fds,
 		.ret_console_master = ret_master,
-		.ret_warning = &warning,
+		.warn = create_warn,
 	};
 	int r = hull_container_create(&o, p->spec, ret_pid, &err);
-
-	if (warning)
-		rt_warning("%s", warning);
 
 	if (r < 0)
 		return rt_fail(err, r, "cannot create the container");

@@ -192,7 +192,7 @@ static int set_option(int c, const char *name, const char *v, struct hull_resour
 	case OPT_KERNEL_MEMORY:
 	case OPT_KERNEL_MEMORY_TCP:
 		/* As runc: obsolete (kernel 5.4+ ignore kmem limits), ignored. */
-		fprintf(stderr, "hullrt: warning: --%s is ignored (kernel memory limits are obsolete)\n", name);
+		rt_warn("--%s is ignored (kernel memory limits are obsolete)", name);
 		return 0;
 	case OPT_CPU_SHARES:
 	case OPT_CPU_PERIOD:

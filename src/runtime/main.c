@@ -129,7 +129,11 @@ static const struct rt_command commands[] = {
 	  "                    (default: 5s)\n"
 	  "   -h, --help       print this help\n" },
 	{ "exec", NULL, "not implemented yet", NULL },
-	{ "features", NULL, "not implemented yet", NULL },
+	{ "features", cmd_features, "print the features this runtime supports, as JSON",
+	  "Usage: hullrt features\n"
+	  "\n"
+	  "Prints the runtime-spec features document: the spec versions, hooks, mount\n"
+	  "options, namespaces, capabilities, cgroup and seccomp support hullrt has.\n" },
 	{ "ps", cmd_ps, "list the processes of a container",
 	  "Usage: hullrt ps [options] CONTAINER_ID [ps options]\n"
 	  "\n"
@@ -263,7 +267,7 @@ void rt_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-void rt_warning(const char *fmt, ...)
+void rt_warn(const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
