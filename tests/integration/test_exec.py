@@ -68,6 +68,43 @@ def test_same_namespaces_from_host_side(ctx, running):
     os.kill(pid, signal.SIGKILL)
 
 
+def test_user_namespace(ctx, bundle):
+    """The exec'd process joins the container's user namespace first, so it
+    is root there with the container's mappings."""
+    os.chmod(ctx.tmp, 0o755)  # the mapped root must reach the rootfs
+    bundle.linux["namespaces"].append({"type": "user"})
+    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if not m["destination"].startswith("/sys")]
+    bundle.probe("sleep", "1000")
+    cid = bundle.run_detached().id
+    init = ctx.state(cid)["pid"]
+    out = exec_probe(ctx, cid, "ids", "+", "cat", "/proc/self/uid_map", "+", "ns")
+    kv = parse_kv(out)
+    assert kv["uid"] == "0" and kv["euid"] == "0", out
+    assert ["0", "100000", "65536"] in [line.split() for line in out.splitlines()], out
+    for kind in ("user", "mnt", "pid", "net", "cgroup"):
+        assert kv[kind] == os.readlink(f"/proc/{init}/ns/{kind}"), (kind, out)
+    # host uid 100000 + 1000 from the host's side
+    pid = bg_exec(ctx, cid, "/probe", "sleep", "30", opts=("-u", "1000"))
+    with open(f"/proc/{pid}/status") as f:
+        uids = [line.split()[1] for line in f if line.startswith("Uid:")]
+    assert uids == ["101000"], uids
+    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.runc_differs("time namespaces are runc 1.2+")
+def test_time_namespace(ctx, bundle):
+    bundle.linux["namespaces"].append({"type": "time"})
+    bundle.linux["timeOffsets"] = {"monotonic": {"secs": 1000000, "nanosecs": 0}}
+    bundle.probe("sleep", "1000")
+    cid = bundle.run_detached().id
+    init = ctx.state(cid)["pid"]
+    kv = parse_kv(exec_probe(ctx, cid, "clock", "+", "ns"))
+    assert kv["time"] == os.readlink(f"/proc/{init}/ns/time")
+    assert abs(int(kv["monotonic"]) - (time.clock_gettime(time.CLOCK_MONOTONIC) + 1000000)) < 30, kv
+
+
 def test_in_container_cgroup(ctx, running):
     cid, init = running
     pid = bg_exec(ctx, cid, "/probe", "sleep", "30")
