@@ -48,6 +48,9 @@
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 /* Every namespace setns() takes, user first (the order a pidfd setns()
@@ -67,6 +70,7 @@ struct exec_child {
 	int pidfd, rootfd, sync_fd, dmz_fd;
 	int ns_flags;     /* namespaces the child joins (not pid: the parent did) */
 	bool late_cgroup; /* paused: the parent moves us, just before exec */
+	bool in_unified;  /* born in the cgroup2 hierarchy's cgroup (CLONE_INTO_CGROUP) */
 };
 
 /* The namespaces of pid that are not ours.  Joining one's own user
@@ -217,7 +221,7 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	signal(SIGPIPE, SIG_DFL);
 
 	if (c->cg && !c->late_cgroup)
-		TRY("cgroup", hull_cgroup_enter(c->cg, getpid(), &err));
+		TRY("cgroup", hull_cgroup_enter_self(c->cg, c->in_unified, &err));
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
 		TRY("namespaces", hull_error_set(&err, errno, "cannot join the container's namespaces"));
 	close(c->pidfd);
@@ -345,12 +349,33 @@ static int write_pid_file(const char *file, pid_t pid, struct hull_error **err)
 	return 0;
 }
 
+/* fork(), born in the cgroup2 cgroup at cgroup_fd when it is >= 0 and
+ * the kernel can (clone3 with CLONE_INTO_CGROUP, 5.7+): no migration, so
+ * none of the threadgroup lock a cgroup.procs write takes. */
+static pid_t fork_into(int cgroup_fd, bool *ret_in)
+{
+	*ret_in = false;
+	if (cgroup_fd >= 0) {
+		struct hull_clone_args args = { .flags = CLONE_INTO_CGROUP,
+						.exit_signal = SIGCHLD,
+						.cgroup = (uint64_t)cgroup_fd };
+		pid_t pid = sys_clone3(&args);
+		if (pid >= 0) {
+			*ret_in = true;
+			return pid;
+		}
+		/* ENOSYS, E2BIG or EINVAL (older kernels), EOPNOTSUPP...:
+		 * a plain fork, then a cgroup.procs write. */
+	}
+	return fork();
+}
+
 static int do_exec(const struct hull_exec_opts *o, const struct hull_process *p, const struct hull_state *st,
 		   pid_t *ret_pid, struct hull_error **err)
 {
 	struct exec_child c = { .o = o, .p = p, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .dmz_fd = -1 };
 	_cleanup_close_ int pidfd = -1, rootfd = -1, dmz = -1, sync_fd = -1, child_fd = -1, pidns_restore = -1;
-	_cleanup_close_ int console_master = -1;
+	_cleanup_close_ int console_master = -1, cgroup_fd = -1;
 	struct hull_cgroup *cg = NULL;
 	int flags = 0, sv[2], r;
 	pid_t pid = 0;
@@ -377,6 +402,9 @@ static int do_exec(const struct hull_exec_opts *o, const struct hull_process *p,
 	child_fd = sv[1];
 	if (st->cgroup && (r = hull_cgroup_load("/sys/fs/cgroup", st->cgroup, &cg, err)) < 0)
 		return r;
+	/* Not when paused: the child would freeze before its setup. */
+	if (cg && st->status != HULL_STATUS_PAUSED)
+		cgroup_fd = hull_cgroup_open_unified(cg);
 
 	c.cg = cg;
 	c.pidfd = pidfd;
@@ -395,7 +423,7 @@ static int do_exec(const struct hull_exec_opts *o, const struct hull_process *p,
 			goto out;
 		}
 	}
-	pid = fork();
+	pid = fork_into(cgroup_fd, &c.in_unified);
 	if (pid == 0) {
 		close(sync_fd);
 		child_main(&c);
