@@ -498,12 +498,18 @@ HULL_EXPORT int hull_container_load_spec(const char *root, const char *id, struc
 	if (asprintf(&path, "%s/" HULL_EXEC_CONFIG, dir) < 0)
 		return -ENOMEM;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		struct stat sb;
-		if (errno == ENOENT && stat(dir, &sb) < 0)
-			return hull_error_plain(err, ENOENT, "container '%s' does not exist", id);
-		return hull_error_set(err, errno, "cannot open '%s'", path);
+	if (fd < 0 && errno == ENOENT) {
+		/* A container made before create kept exec.json: its
+		 * bundle's config.json, as runc reads it. */
+		struct hull_state *st = NULL;
+		r = hull_state_load(root, id, &st, err);
+		if (r == 0)
+			r = hull_spec_load(st->bundle, ret, err);
+		hull_state_free(st);
+		return r;
 	}
+	if (fd < 0)
+		return hull_error_set(err, errno, "cannot open '%s'", path);
 	r = path_read_fd(fd, 64u << 20, &json, &len);
 	if (r < 0)
 		return hull_error_set(err, -r, "cannot read '%s'", path);
