@@ -113,6 +113,8 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--mode", choices=("run", "exec"), default="run")
+    ap.add_argument("--gap", type=float, default=0.0,
+                    help="seconds to sleep (untimed) before each timed run: isolated runs, not back to back")
     a = ap.parse_args()
 
     signal.signal(signal.SIGALRM, _alarm)
@@ -151,6 +153,8 @@ def main():
         times = []
         for i in range(a.runs):
             cid = "%s-%d" % (a.prefix, i)
+            if a.gap > 0:
+                time.sleep(a.gap)
             dt, rc = spawn_wait(argv(cid), log_fd, devnull)
             check(rc, cid)
             times.append(dt * 1000.0)
@@ -176,6 +180,7 @@ def main():
     res = {
         "runtime": rt,
         "mode": a.mode,
+        "gap_s": a.gap,
         "runs": a.runs,
         "warmup": a.warmup,
         "mean_ms": statistics.fmean(times),

@@ -38,8 +38,10 @@ def exec_section(rows, env):
     if not measured:
         return []
     hull = next((x["res"] for x in measured if x["name"] == "hullrt"), None)
-    out = ["### `exec` latency: %s sequential `exec ID /bin/true` (after %s warm-up) into one "
-           "running container (`/bin/sleep 1000`)" % (env("BENCH_FACT_N"), env("BENCH_FACT_WARMUP")), "",
+    gap = float(env("BENCH_FACT_EXEC_GAP") or 0)
+    how = "isolated (%g s untimed sleep before each)" % gap if gap > 0 else "back-to-back"
+    out = ["### `exec` latency: %s %s `exec ID /bin/true` (after %s warm-up) into one "
+           "running container (`/bin/sleep 1000`)" % (env("BENCH_FACT_N"), how, env("BENCH_FACT_WARMUP")), "",
            "| runtime | version | ms/exec mean | median | p90 | ratio vs hullrt | peak RSS KiB | command (per exec) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for x in measured:

@@ -14,6 +14,8 @@
 #   BENCH_HYPERFINE=0       1: also cross-check each runtime with hyperfine
 #   BENCH_EXEC=1            also time `exec ID /bin/true` in a running
 #                           container (0: only the run lifecycle)
+#   BENCH_EXEC_GAP=0        seconds slept (untimed) before each timed exec:
+#                           isolated execs instead of back-to-back ones
 #   BENCH_OUT=FILE          also write the report to FILE
 set -euo pipefail
 
@@ -179,7 +181,7 @@ for rt in $RUNTIMES; do
 	if [ "${BENCH_EXEC:-1}" = 1 ]; then
 		say "$rt: exec: $WARMUP warm-up + $N timed + $RSS_RUNS RSS runs of 'exec ID /bin/true' in one running container"
 		if ! run_child "${PRE[@]}" $PY "$HERE/driver.py" --mode exec --runtime "$p" --root "$root" --bundle "$EB" \
-			--prefix "$TAG-$rt-x" --runs "$N" --warmup "$WARMUP" --rss-runs "$RSS_RUNS" \
+			--prefix "$TAG-$rt-x" --runs "$N" --warmup "$WARMUP" --rss-runs "$RSS_RUNS" --gap "${BENCH_EXEC_GAP:-0}" \
 			--log "$TMP/$rt-exec.log" --out "$TMP/$rt-exec.json"; then
 			die "$rt exec failed (see above)"
 		fi
@@ -202,7 +204,7 @@ export BENCH_FACT_N=$N BENCH_FACT_WARMUP=$WARMUP BENCH_FACT_RSS_RUNS=$RSS_RUNS \
 	BENCH_FACT_CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
 	BENCH_FACT_CGROUPS="$cg" BENCH_FACT_BUNDLE="$BUNDLE_HOW" \
 	BENCH_FACT_RSS_FLOOR="$( { /usr/bin/time -f %M "$B/rootfs/bin/busybox" true; } 2>&1 | tail -n1)" \
-	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_FACT_EXEC_GAP="${BENCH_EXEC_GAP:-0}"
 if [ -n "${BENCH_OUT:-}" ]; then
 	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS" | tee "$BENCH_OUT"
 else

@@ -156,8 +156,15 @@ static int set_oom_score_adj(const struct hull_process *p, struct hull_error **e
  * as runc, only when the environment has no HOME.  *ret is malloc'd. */
 static char *lookup_home(uid_t uid)
 {
-	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	/* Non-blocking and regular files only: a FIFO planted at
+	 * /etc/passwd must not hang us. */
+	int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_fclose_ FILE *f = NULL;
+	struct stat st;
 	char line[1024];
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))))
+		close(fd);
 
 	while (f && fgets(line, sizeof(line), f)) {
 		char *fields[7] = {}, *s = line;
@@ -222,6 +229,11 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 
 	if (c->cg && !c->late_cgroup)
 		TRY("cgroup", hull_cgroup_enter_self(c->cg, c->in_unified, &err));
+	/* Still with the host's credentials, before joining a user
+	 * namespace: lowering oom_score_adj and raising a hard rlimit need
+	 * privileges the container's user namespace does not give. */
+	TRY("oom_score_adj", set_oom_score_adj(p, &err));
+	TRY("rlimits", process_set_rlimits(p, &err));
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
 		TRY("namespaces", hull_error_set(&err, errno, "cannot join the container's namespaces"));
 	close(c->pidfd);
@@ -237,8 +249,6 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	if (p->terminal)
 		TRY("terminal", child_terminal(c, &err));
 
-	TRY("oom_score_adj", set_oom_score_adj(p, &err));
-	TRY("rlimits", process_set_rlimits(p, &err));
 	if (!(proc.env = env_with_home(c->p)))
 		TRY("env", -ENOMEM);
 	{
@@ -262,9 +272,10 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	 * there for that case.  Report a failure with TRY("seccomp", ...). */
 
 	c->sync_fd = move_above(c->sync_fd, 3 + c->o->preserve_fds);
-	c->dmz_fd = move_above(c->dmz_fd, 3 + c->o->preserve_fds);
-	if (c->sync_fd < 0 || (c->dmz_fd < 0 && c->dmz_fd != -1))
+	if (c->sync_fd < 0)
 		_exit(255);
+	if (c->dmz_fd >= 0 && (c->dmz_fd = move_above(c->dmz_fd, 3 + c->o->preserve_fds)) < 0)
+		TRY("fds", hull_error_set(&err, errno, "cannot move the dmz fd"));
 	TRY("fds", process_prepare_fds(c->o->preserve_fds, &err));
 	umask(p->has_umask ? p->umask : 022);
 
