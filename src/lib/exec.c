@@ -264,12 +264,12 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		TRY("no_new_privs", hull_error_set(&err, errno, "cannot set no_new_privs"));
 
-	/* seccomp: load the container's filter (linux.seccomp of the spec in
-	 * <root>/<id>/exec.json, see hull_container_load_spec) HERE, as the
-	 * last step before exec, when p->no_new_privileges is set.  Without
-	 * no_new_privileges loading a filter needs CAP_SYS_ADMIN, so runc then
-	 * loads it before process_set_user_and_caps() above: move the call
-	 * there for that case.  Report a failure with TRY("seccomp", ...). */
+	/* seccomp: load the container's filter HERE (c->o->spec->linux.seccomp;
+	 * hullrt always passes the spec, see hull_container_load_spec), as
+	 * the last step before exec, when p->no_new_privileges is set.
+	 * Without no_new_privileges loading a filter needs CAP_SYS_ADMIN, so
+	 * runc then loads it before process_set_user_and_caps() above: load
+	 * it there in that case.  Report a failure with TRY("seccomp", ...). */
 
 	c->sync_fd = move_above(c->sync_fd, 3 + c->o->preserve_fds);
 	if (c->sync_fd < 0)
