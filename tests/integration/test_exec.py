@@ -433,3 +433,14 @@ def test_no_leftover_processes(ctx, running):
     procs = [p for p in exec_probe(ctx, cid, "ls", "/proc").split() if p.isdigit()]
     assert len(procs) == 2, procs
     assert proc_starttime(init) is not None
+
+
+def test_no_pivot_container(ctx, bundle):
+    """With --no-pivot the init is chrooted, not pivoted: exec lands in the
+    same root, not at the mount namespace's root."""
+    (bundle.rootfs / "marker").write_text("rootfs\n")
+    bundle.probe("sleep", "1000")
+    r = bundle.create(None, "--no-pivot")
+    ctx.rt("start", r.id, check=0)
+    assert exec_probe(ctx, r.id, "cat", "/marker") == "rootfs\n"
+    assert "inside yes" in exec_probe(ctx, r.id, "cwd-inside")
