@@ -91,6 +91,7 @@ int cmd_update(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 /* run-io.c: the foreground part of `run`. */
 

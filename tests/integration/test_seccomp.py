@@ -316,3 +316,34 @@ def test_compiled_filter_is_cached_in_the_state_root(ctx, bundle):
     other = bundle.probe("sys", "getppid").run()
     assert other.returncode == 0 and other.out == f"errno {errno.EXDEV} EXDEV\n", other
     assert len(cached_filters(ctx)) == 2
+
+
+@pytest.mark.parametrize("nnp", [True, False])
+def test_exec_gets_the_containers_filter(ctx, bundle, nnp):
+    """`exec` loads linux.seccomp too (before the caps go, or after NNP),
+    for a command line and for --process FILE alike."""
+    bundle.process["noNewPrivileges"] = nnp
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_ERRNO", errnoRet=errno.EOPNOTSUPP))
+    bundle.probe("sleep", "1000")
+    cid = bundle.run_detached().id
+    ctx.wait_status(cid, "running")
+    r = ctx.rt("exec", "--user", "1000:1000", cid, "/probe", "sys", "getppid", "+", "sys", "getpid", "+",
+               "cat", "/proc/self/status")
+    assert r.returncode == 0, r
+    lines = r.out.splitlines()
+    assert lines[0] == f"errno {errno.EOPNOTSUPP} EOPNOTSUPP", r.out
+    assert lines[1].startswith("ret "), r.out
+    assert "Seccomp:\t2" in lines, r.out
+    proc = dict(bundle.process, args=["/probe", "sys", "getppid"], terminal=False)
+    pf = ctx.tmp / "process.json"
+    pf.write_text(json.dumps(proc))
+    r = ctx.rt("exec", "--process", str(pf), cid)
+    assert r.returncode == 0 and r.out == f"errno {errno.EOPNOTSUPP} EOPNOTSUPP\n", r
+
+
+def test_exec_without_profile_is_unfiltered(ctx, bundle):
+    bundle.probe("sleep", "1000")
+    cid = bundle.run_detached().id
+    ctx.wait_status(cid, "running")
+    r = ctx.rt("exec", cid, "/probe", "sys", "getppid", "+", "cat", "/proc/self/status")
+    assert r.returncode == 0 and r.out.startswith("ret 0\n") and "Seccomp:\t0" in r.out.splitlines(), r
