@@ -4,12 +4,16 @@ podman runs in its own temporary --root/--runroot with the vfs storage
 driver (no overlay mounts to leave behind), cgroupfs and a file events
 backend, and puts its cgroups under a parent named after the test."""
 import os
+import pty
 import shutil
+import signal
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
-from conftest import CGROUP_ROOT, HULLRT
+from conftest import CGROUP_ROOT, HULLRT, pid_alive, wait_for
 
 PODMAN = shutil.which("podman")
 
@@ -30,7 +34,7 @@ def podman(ctx, base_bundle):
                               stdin=subprocess.DEVNULL)
 
     def cleanup():
-        pm("rm", "-a", "-f")
+        pm("rm", "-a", "-f", "-t", "0")
         pm("rmi", "-a", "-f")
         pm("system", "reset", "-f")
         for line in open("/proc/self/mountinfo").read().splitlines():
@@ -57,8 +61,14 @@ def podman(ctx, base_bundle):
     subprocess.run(["tar", "-C", str(base_bundle / "rootfs"), "-cf", str(tar), "."], check=True)
     r = pm("import", str(tar), "localhost/hull-busybox:test")
     assert r.returncode == 0, r.stderr
-    pm.run_opts = ["run", "--rm", "--network", "none", "--cgroup-parent", parent,
-                   "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "localhost/hull-busybox:test"]
+    # podman's default nofile limit (1048576) is above what this host lets a
+    # process raise its hard limit to, for runc too: the tests pin it
+    pm.opts = ["--network", "none", "--cgroup-parent", parent,
+               "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+    pm.run_opts = ["run", "--rm"] + pm.opts + ["localhost/hull-busybox:test"]
+    pm.image = "localhost/hull-busybox:test"
+    pm.parent = parent
+    pm.argv = base
     return pm
 
 
@@ -74,3 +84,131 @@ def test_podman_exit_status_and_probe(ctx, podman):
     lines = r.stdout.splitlines()
     assert "uid 0" in lines
     assert "1024 1024" in lines
+
+
+def test_podman_run_rm_leaves_nothing(ctx, podman):
+    r = podman(*podman.run_opts, "sh", "-c", "echo out; echo err >&2")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "out\n"
+    assert "err\n" in r.stderr
+    r = podman("ps", "-a", "-q")
+    assert r.returncode == 0 and r.stdout == "", r
+
+
+def test_podman_memory_limit_and_hostname(ctx, podman):
+    r = podman("run", "--rm", *podman.opts, "-m", "64m", "--hostname", "hull-e2e", podman.image,
+               "sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; hostname; cat /etc/hostname")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [str(64 << 20), "hull-e2e", "hull-e2e"]
+
+
+def _inspect(podman, name, fmt):
+    r = podman("inspect", "--format", fmt, name)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def _start_detached(ctx, podman, name, *argv, opts=()):
+    r = podman("run", "-d", "--name", name, *podman.opts, *opts, podman.image, *argv)
+    assert r.returncode == 0, r.stderr
+    pid, conmon = (int(x) for x in _inspect(podman, name, "{{.State.Pid}} {{.State.ConmonPid}}").split())
+    ctx.note_pid(pid)      # teardown fails the test if either is left running
+    ctx.note_pid(conmon)
+    return pid, conmon
+
+
+def _host_cgroup(pid, controller):
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, ctrls, path = line.split(":", 2)
+        if controller in ctrls.split(","):
+            return Path(CGROUP_ROOT, controller, path.lstrip("/"))
+    raise AssertionError(f"no {controller} cgroup for {pid}")
+
+
+def test_podman_detached_top_pause_stop_rm(ctx, podman):
+    name = "c1"
+    pid, conmon = _start_detached(ctx, podman, name, "sh", "-c", "trap 'exit 7' TERM; sleep 1000 & wait",
+                                  opts=["-m", "64m"])
+    assert _inspect(podman, name, "{{.State.Status}}") == "running"
+    mem = _host_cgroup(pid, "memory")
+    assert str(mem).startswith(os.path.join(CGROUP_ROOT, "memory", podman.parent.lstrip("/")) + "/")
+    assert (mem / "memory.limit_in_bytes").read_text().strip() == str(64 << 20)
+
+    # top: podman reads the container's processes itself; hpid is the host pid
+    r = podman("top", name, "pid", "hpid", "args")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split(None, 2) for line in r.stdout.splitlines()[1:]]
+    assert ["1", str(pid), "sh -c trap 'exit 7' TERM; sleep 1000 & wait"] in [[a, b, c.strip()] for a, b, c in rows]
+    assert any(c.strip() == "sleep 1000" for _, _, c in rows), r.stdout
+
+    freezer = _host_cgroup(pid, "freezer") / "freezer.state"
+    r = podman("pause", name)
+    assert r.returncode == 0, r.stderr
+    assert _inspect(podman, name, "{{.State.Status}}") == "paused"
+    assert freezer.read_text().strip() == "FROZEN"
+    r = podman("unpause", name)
+    assert r.returncode == 0, r.stderr
+    assert _inspect(podman, name, "{{.State.Status}}") == "running"
+    assert freezer.read_text().strip() == "THAWED"
+
+    # stop sends SIGTERM first: the trap's exit status is the container's
+    r = podman("stop", "-t", "30", name)
+    assert r.returncode == 0, r.stderr
+    assert _inspect(podman, name, "{{.State.Status}} {{.State.ExitCode}}") == "exited 7"
+    assert not pid_alive(pid)
+    r = podman("rm", name)
+    assert r.returncode == 0, r.stderr
+    assert podman("ps", "-a", "-q").stdout == ""
+    wait_for(lambda: not pid_alive(conmon), 10, what="conmon to exit")
+    assert not mem.exists()
+
+
+def test_podman_exec(ctx, podman):
+    name = "c2"
+    pid, _ = _start_detached(ctx, podman, name, "sleep", "1000")
+    r = podman("exec", name, "cat", "/proc/1/cmdline")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "sleep\x001000\x00"
+    r = podman("exec", name, "sh", "-c", "for n in pid mnt net uts ipc; do readlink /proc/self/ns/$n; done")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [os.readlink(f"/proc/{pid}/ns/{n}") for n in ("pid", "mnt", "net", "uts", "ipc")]
+    r = podman("exec", name, "sh", "-c", "exit 4")
+    assert r.returncode == 4, r
+    r = podman("rm", "-f", "-t", "0", name)
+    assert r.returncode == 0, r.stderr
+
+
+def _run_in_pty(argv, timeout=60):
+    """Runs argv with a pseudo-terminal as its stdio; returns (exit code, output)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    out = b""
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not data:
+                break
+            out += data
+        else:
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        os.close(fd)
+    _, st = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(st), out.decode(errors="replace").replace("\r", "")
+
+
+def test_podman_run_tty(ctx, podman):
+    """run -t: podman hands the runtime a console socket; the container's
+    stdio is its /dev/pts/0 and the output reaches podman's terminal."""
+    rc, out = _run_in_pty(podman.argv + ["run", "--rm", "-t", *podman.opts, podman.image,
+                                         "sh", "-c", "tty; echo hello-tty; readlink /proc/self/fd/2; exit 3"])
+    assert rc == 3, out
+    assert out.splitlines()[-3:] == ["/dev/pts/0", "hello-tty", "/dev/pts/0"], out
