@@ -3,7 +3,7 @@
 # Fast when everything is already there (dpkg is asked first).
 set -eu
 PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev
-      busybox-static python3 python3-pytest iproute2 podman conmon
+      busybox-static python3 python3-pytest iproute2 podman conmon procps
       containerd"
 missing=""
 for p in $PKGS; do

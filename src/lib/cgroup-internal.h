@@ -43,7 +43,36 @@ struct cgroup_ops {
 	int (*pids)(struct hull_cgroup *cg, pid_t **ret_pids, size_t *ret_n, struct hull_error **err);
 	int (*freeze)(struct hull_cgroup *cg, bool frozen, struct hull_error **err);
 	int (*is_frozen)(struct hull_cgroup *cg, bool *ret, struct hull_error **err);
+	/* Writes an update (already reduced to what update takes, see
+	 * hull_cgroup_update()); the front end puts files back on failure. */
+	int (*update)(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_error **err);
+	/* The files update may write: (controller, file), "" = cgroup2. */
+	const struct cgroup_file_ref *update_files;
+	size_t n_update_files;
+	int (*stats)(struct hull_cgroup *cg, struct hull_cgroup_stats *ret, struct hull_error **err);
+	/* Sets w->fd, w->dir, w->file (holding an "oom_kill N" line). */
+	int (*oom_watch)(struct hull_cgroup *cg, struct hull_oom_watch *w, struct hull_error **err);
 };
+
+struct cgroup_file_ref {
+	const char *controller;
+	const char *file;
+};
+
+struct hull_oom_watch {
+	int fd;           /* what the caller polls */
+	int event_fd;     /* v1: the eventfd (== fd); -1 for inotify */
+	int control_fd;   /* v1: memory.oom_control kept open while registered */
+	char *dir;        /* the cgroup directory */
+	const char *file; /* the file with the "oom_kill N" counter */
+	uint64_t last;    /* the counter at the last check */
+};
+
+/* cgroup-stats.c: the backends' stats and OOM watches. */
+int cgroup_v1_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *ret, struct hull_error **err);
+int cgroup_v2_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *ret, struct hull_error **err);
+int cgroup_v1_oom_watch(struct hull_cgroup *cg, struct hull_oom_watch *w, struct hull_error **err);
+int cgroup_v2_oom_watch(struct hull_cgroup *cg, struct hull_oom_watch *w, struct hull_error **err);
 
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;

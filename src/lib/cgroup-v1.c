@@ -161,15 +161,40 @@ static int v1_memory(struct hull_cgroup *cg, const struct hull_resources *res, s
 
 /* ---- cpu, cpuset, pids ---- */
 
+/* Real-time bandwidth (CONFIG_RT_GROUP_SCHED): the same order problem as
+ * the CFS period and quota below, solved the same way as runc does. */
+static int v1_cpu_rt(struct hull_cgroup *cg, const char *dir, const struct hull_resources *res,
+		     struct hull_error **err)
+{
+	bool runtime = res->has_cpu_rt_runtime && res->cpu_rt_runtime != 0, pending = false;
+	int r;
+
+	if (res->has_cpu_rt_period && res->cpu_rt_period) {
+		r = cgroup_writef(cg, dir, "cpu.rt_period_us", err, "%" PRIu64, res->cpu_rt_period);
+		if (r == -EINVAL && runtime)
+			pending = true;
+		else if (r < 0)
+			return r;
+	}
+	if (runtime && (r = write_i64(cg, dir, "cpu.rt_runtime_us", res->cpu_rt_runtime, err)) < 0)
+		return r;
+	if (pending)
+		return cgroup_writef(cg, dir, "cpu.rt_period_us", err, "%" PRIu64, res->cpu_rt_period);
+	return 0;
+}
+
 static int v1_cpu(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_error **err)
 {
 	bool period_pending = false;
 	struct cgroup_hier *h;
 	int r;
 
-	if (!res->has_cpu_shares && !res->has_cpu_quota && !res->has_cpu_period)
+	if (!res->has_cpu_shares && !res->has_cpu_quota && !res->has_cpu_period && !res->has_cpu_rt_period &&
+	    !res->has_cpu_rt_runtime)
 		return 0;
 	if ((r = need(cg, "cpu", "linux.resources.cpu", &h, err)) < 0)
+		return r;
+	if ((r = v1_cpu_rt(cg, h->full, res, err)) < 0)
 		return r;
 	if (res->has_cpu_shares && res->cpu_shares &&
 	    (r = cgroup_writef(cg, h->full, "cpu.shares", err, "%" PRIu64, res->cpu_shares)) < 0)
@@ -377,6 +402,34 @@ static int v1_apply(struct hull_cgroup *cg, const struct hull_resources *res, st
 	return r < 0 ? hull_error_wrap(err, r, "cannot apply cgroup limits") : 0;
 }
 
+/* ---- update ---- */
+
+/* What hull_cgroup_update() passes on: the limits runc's update sets;
+ * the front end restores these files if a write fails. */
+static int v1_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_error **err)
+{
+	struct cgroup_hier *u = cgroup_find_hier(cg, "");
+	int r;
+
+	if ((r = v1_memory(cg, res, err)) < 0 || (r = v1_cpu(cg, res, err)) < 0 || (r = v1_cpuset(cg, res, err)) < 0 ||
+	    (r = v1_pids(cg, res, err)) < 0 || (r = v1_blkio(cg, res, err)) < 0)
+		return r;
+	if (!res->n_unified)
+		return 0;
+	if (!u)
+		return hull_error_set(err, EOPNOTSUPP, "unified: needs cgroup v2, and %s has only v1 hierarchies", cg->root);
+	return cgroup_apply_unified(cg, u->full, res, err);
+}
+
+static const struct cgroup_file_ref v1_update_files[] = {
+	{ "memory", "memory.limit_in_bytes" }, { "memory", "memory.memsw.limit_in_bytes" },
+	{ "memory", "memory.soft_limit_in_bytes" }, { "cpu", "cpu.shares" },
+	{ "cpu", "cpu.cfs_period_us" }, { "cpu", "cpu.cfs_quota_us" },
+	{ "cpu", "cpu.rt_period_us" }, { "cpu", "cpu.rt_runtime_us" },
+	{ "cpuset", "cpuset.cpus" }, { "cpuset", "cpuset.mems" },
+	{ "pids", "pids.max" }, { "blkio", "blkio.weight" }, { "blkio", "blkio.bfq.weight" },
+};
+
 /* ---- processes and freezer ---- */
 
 static int v1_pids_list(struct hull_cgroup *cg, pid_t **ret_pids, size_t *ret_n, struct hull_error **err)
@@ -462,4 +515,9 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.pids = v1_pids_list,
 	.freeze = v1_freeze,
 	.is_frozen = v1_is_frozen,
+	.update = v1_update,
+	.update_files = v1_update_files,
+	.n_update_files = ARRAY_SIZE(v1_update_files),
+	.stats = cgroup_v1_stats,
+	.oom_watch = cgroup_v1_oom_watch,
 };

@@ -354,6 +354,57 @@ static int v2_apply(struct hull_cgroup *cg, const struct hull_resources *res, st
 	return 0;
 }
 
+/* ---- update ---- */
+
+/* A value of dir/file: a number, or -1 for "max"; the first word only
+ * ("max 100000" -> -1). */
+static int read_limit(const char *dir, const char *file, int64_t *ret)
+{
+	_cleanup_free_ char *v = NULL;
+	char *end = NULL;
+
+	if (cgroup_read(dir, file, &v, NULL) < 0)
+		return -ENOENT;
+	if (startswith(v, "max")) {
+		*ret = -1;
+		return 0;
+	}
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+/* v2 files hold two OCI fields at once (cpu.max: quota and period) or
+ * derive one from another (memory.swap.max from swap and limit): what the
+ * update leaves out is taken from the cgroup, as runc takes it from its
+ * saved config. */
+static int v2_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_error **err)
+{
+	const char *dir = cg->hiers[0].full;
+	struct hull_resources r = *res;
+	int q;
+
+	if (r.has_cpu_period && r.cpu_period && !r.has_cpu_quota && read_limit(dir, "cpu.max", &r.cpu_quota) == 0)
+		r.has_cpu_quota = true;
+	if (r.has_memory_swap && r.memory_swap > 0 && !r.has_memory_limit &&
+	    read_limit(dir, "memory.max", &r.memory_limit) == 0)
+		r.has_memory_limit = true;
+	if ((q = v2_memory(cg, dir, &r, err)) < 0 || (q = v2_cpu(cg, dir, &r, err)) < 0 ||
+	    (q = v2_pids(cg, dir, &r, err)) < 0 || (q = v2_io(cg, dir, &r, err)) < 0 ||
+	    (q = cgroup_apply_unified(cg, dir, &r, err)) < 0)
+		return q;
+	return 0;
+}
+
+static const struct cgroup_file_ref v2_update_files[] = {
+	{ "", "memory.max" },  { "", "memory.swap.max" }, { "", "memory.low" },    { "", "cpu.weight" },
+	{ "", "cpu.max" },     { "", "cpuset.cpus" },     { "", "cpuset.mems" },   { "", "pids.max" },
+	{ "", "io.weight" },   { "", "io.bfq.weight" },
+};
+
 static int v2_pids_list(struct hull_cgroup *cg, pid_t **ret_pids, size_t *ret_n, struct hull_error **err)
 {
 	return cgroup_read_pids(cg->hiers[0].full, ret_pids, ret_n, err);
@@ -428,4 +479,9 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.pids = v2_pids_list,
 	.freeze = v2_freeze,
 	.is_frozen = v2_is_frozen,
+	.update = v2_update,
+	.update_files = v2_update_files,
+	.n_update_files = ARRAY_SIZE(v2_update_files),
+	.stats = cgroup_v2_stats,
+	.oom_watch = cgroup_v2_oom_watch,
 };

@@ -18,6 +18,7 @@
 #define HULL_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -46,6 +47,79 @@ int hull_cgroup_create(const char *root, const char *cgroups_path, const char *i
  * left as the kernel set them.  A limit the layout cannot express
  * (e.g. hugetlb with no hugetlb controller) is an error naming it. */
 int hull_cgroup_apply(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_error **err);
+
+/* Changes the limits of a live cgroup, as `runc update` does: only the
+ * fields runc's update takes are used (memory limit, swap, reservation;
+ * cpu shares, quota, period, realtime runtime and period, cpus, mems;
+ * pids limit; blkio weight; unified), the others (devices, hugepage
+ * limits, throttles, swappiness) are ignored.  As in runc, 0 for a memory
+ * value, the cpu quota or the pids limit means "leave as it is", and a
+ * memory limit of -1 without a swap value makes swap unlimited too.
+ * Values that depend on each other (v1 memory and memsw, cfs period and
+ * quota) are written in an order the kernel accepts.  On failure every
+ * file already written is put back, so a refused update changes nothing. */
+int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_error **err);
+
+/* ---- statistics (the fields of runc's "events --stats") ---- */
+
+struct hull_memory_entry {
+	uint64_t limit, usage, max, failcnt; /* bytes; limit UINT64_MAX-ish when unlimited */
+};
+
+struct hull_blkio_entry {
+	uint64_t major, minor;
+	char op[8]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+	uint64_t value;
+};
+
+struct hull_stat_kv {
+	char *key;
+	uint64_t value;
+};
+
+struct hull_hugetlb_stats {
+	char *page_size; /* "2MB" */
+	uint64_t usage, max, failcnt;
+};
+
+struct hull_cgroup_stats {
+	/* cpu: nanoseconds */
+	uint64_t cpu_total, cpu_kernel, cpu_user;
+	uint64_t *cpu_percpu;
+	size_t n_cpu_percpu;
+	uint64_t cpu_periods, cpu_throttled_periods, cpu_throttled_time;
+	/* memory: bytes; raw is memory.stat as it reads */
+	uint64_t memory_cache;
+	struct hull_memory_entry memory_usage, memory_swap, memory_kernel, memory_kernel_tcp;
+	struct hull_stat_kv *memory_raw;
+	size_t n_memory_raw;
+	/* pids: limit 0 when unlimited */
+	uint64_t pids_current, pids_limit;
+	/* blkio, recursive */
+	struct hull_blkio_entry *io_service_bytes, *io_serviced;
+	size_t n_io_service_bytes, n_io_serviced;
+	struct hull_hugetlb_stats *hugetlb;
+	size_t n_hugetlb;
+};
+
+/* Reads the cgroup's statistics into *ret (zeroed first; a controller the
+ * cgroup is not in leaves its fields 0).  hull_cgroup_stats_done() frees. */
+int hull_cgroup_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *ret, struct hull_error **err);
+void hull_cgroup_stats_done(struct hull_cgroup_stats *s);
+
+/* ---- OOM notification ---- */
+
+/* A watch on the cgroup's OOM kills: an fd that becomes readable (poll
+ * POLLIN) when the memory controller reports an event (v1: an eventfd
+ * registered in cgroup.event_control for memory.oom_control; v2: inotify
+ * on memory.events).  After it fires, hull_oom_watch_check() drains it
+ * and says how many OOM kills happened since the last check. */
+struct hull_oom_watch;
+
+int hull_cgroup_oom_watch(struct hull_cgroup *cg, struct hull_oom_watch **ret, struct hull_error **err);
+int hull_oom_watch_fd(const struct hull_oom_watch *w);
+int hull_oom_watch_check(struct hull_oom_watch *w, uint64_t *ret_kills, struct hull_error **err);
+void hull_oom_watch_free(struct hull_oom_watch *w);
 
 /* Moves pid (a process hull started) into the cgroup in every hierarchy. */
 int hull_cgroup_enter(struct hull_cgroup *cg, pid_t pid, struct hull_error **err);

@@ -14,9 +14,11 @@
 
 static int parse_memory(struct json_object *res, const char *path, struct hull_resources *r, struct hull_error **err)
 {
-	const char *p = "linux.resources.memory";
 	struct json_object *mem = NULL;
+	char p[SPEC_PATH_MAX];
 	int q;
+
+	spec_path(p, sizeof(p), path, "memory", SPEC_NO_INDEX);
 
 	q = spec_get_object(res, path, "memory", &mem, err);
 	if (q <= 0)
@@ -43,9 +45,11 @@ static int parse_memory(struct json_object *res, const char *path, struct hull_r
 
 static int parse_cpu(struct json_object *res, const char *path, struct hull_resources *r, struct hull_error **err)
 {
-	const char *p = "linux.resources.cpu";
 	struct json_object *cpu = NULL;
+	char p[SPEC_PATH_MAX];
 	int q;
+
+	spec_path(p, sizeof(p), path, "cpu", SPEC_NO_INDEX);
 
 	q = spec_get_object(res, path, "cpu", &cpu, err);
 	if (q <= 0)
@@ -62,19 +66,27 @@ static int parse_cpu(struct json_object *res, const char *path, struct hull_reso
 	if ((q = spec_get_string(cpu, p, "cpus", &r->cpu_cpus, err)) < 0 ||
 	    (q = spec_get_string(cpu, p, "mems", &r->cpu_mems, err)) < 0)
 		return q;
-	/* realtimeRuntime, realtimePeriod, idle and burst are ignored. */
+	if ((q = spec_get_int(cpu, p, "realtimeRuntime", -1, INT64_MAX, &r->cpu_rt_runtime, err)) < 0)
+		return q;
+	r->has_cpu_rt_runtime = q > 0;
+	if ((q = spec_get_uint(cpu, p, "realtimePeriod", UINT64_MAX, &r->cpu_rt_period, err)) < 0)
+		return q;
+	r->has_cpu_rt_period = q > 0;
+	/* idle and burst are ignored. */
 	return 0;
 }
 
 static int parse_pids(struct json_object *res, const char *path, struct hull_resources *r, struct hull_error **err)
 {
 	struct json_object *pids = NULL;
+	char p[SPEC_PATH_MAX];
 	int q;
 
 	q = spec_get_object(res, path, "pids", &pids, err);
 	if (q <= 0)
 		return q;
-	q = spec_get_int(pids, "linux.resources.pids", "limit", INT64_MIN, INT64_MAX, &r->pids_limit, err);
+	spec_path(p, sizeof(p), path, "pids", SPEC_NO_INDEX);
+	q = spec_get_int(pids, p, "limit", INT64_MIN, INT64_MAX, &r->pids_limit, err);
 	if (q < 0)
 		return q;
 	r->has_pids_limit = q > 0;
@@ -149,10 +161,12 @@ static int parse_throttle(struct json_object *blk, const char *path, const char 
 
 static int parse_blkio(struct json_object *res, const char *path, struct hull_resources *r, struct hull_error **err)
 {
-	const char *p = "linux.resources.blockIO";
 	struct json_object *blk = NULL;
+	char p[SPEC_PATH_MAX];
 	uint64_t v;
 	int q;
+
+	spec_path(p, sizeof(p), path, "blockIO", SPEC_NO_INDEX);
 
 	q = spec_get_object(res, path, "blockIO", &blk, err);
 	if (q <= 0)
@@ -273,4 +287,61 @@ void spec_resources_done(struct hull_resources *r)
 	free(r->hugepage_limits);
 	free(r->devices);
 	spec_kv_free(r->unified, r->n_unified);
+}
+
+HULL_EXPORT void hull_resources_done(struct hull_resources *res)
+{
+	spec_resources_done(res);
+	*res = (struct hull_resources){ 0 };
+}
+
+/* "config.json: memory.limit: ..." -> "memory.limit: ...": the object
+ * given on its own is not a config.json. */
+static int drop_config_prefix(struct hull_error **err, int r)
+{
+	if (err && *err && (*err)->msg && startswith((*err)->msg, "config.json: "))
+		memmove((*err)->msg, (*err)->msg + 13, strlen((*err)->msg + 13) + 1);
+	return r;
+}
+
+HULL_EXPORT int hull_resources_parse(const char *json, size_t len, struct hull_resources *ret, struct hull_error **err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root = NULL;
+	enum json_tokener_error jerr;
+	int r;
+
+	*ret = (struct hull_resources){ 0 };
+	if (!tok)
+		return spec_oom(err);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, json ? json : "", (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len) {
+		size_t end = json_tokener_get_parse_end(tok);
+		while (end < len && strchr(" \t\r\n", json[end]))
+			end++;
+		if (end < len)
+			jerr = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success || !root) {
+		json_object_put(root);
+		return hull_error_set(err, 0, "invalid JSON: %s",
+				      jerr == json_tokener_continue ? "unexpected end of input"
+								    : jerr == json_tokener_success
+									      ? "empty input"
+									      : json_tokener_error_desc(jerr));
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return hull_error_set(err, 0, "must be a JSON object (a runtime-spec linux.resources)");
+	}
+	r = spec_parse_resources(root, "", ret, err);
+	json_object_put(root);
+	if (r < 0) {
+		hull_resources_done(ret);
+		return drop_config_prefix(err, r);
+	}
+	return 0;
 }

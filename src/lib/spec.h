@@ -154,6 +154,9 @@ struct hull_resources {
 	uint64_t cpu_shares;
 	int64_t cpu_quota; /* -1 = unlimited */
 	uint64_t cpu_period;
+	bool has_cpu_rt_runtime, has_cpu_rt_period; /* realtimeRuntime, realtimePeriod (cgroup v1 only) */
+	int64_t cpu_rt_runtime;
+	uint64_t cpu_rt_period;
 	char *cpu_cpus; /* cpuset, NULL if not given */
 	char *cpu_mems;
 
@@ -244,6 +247,13 @@ int hull_process_parse(const char *json, size_t len, const char *name, struct hu
 /* Reads and parses file. */
 int hull_process_load(const char *file, struct hull_process **ret, struct hull_error **err);
 void hull_process_free(struct hull_process *p);
+
+/* Parses a standalone linux.resources object (what `hullrt update -r`
+ * reads) into *ret, which hull_resources_done() releases.  An error names
+ * the field as "<field path>: <reason>", e.g. "memory.limit: must be an
+ * integer". */
+int hull_resources_parse(const char *json, size_t len, struct hull_resources *ret, struct hull_error **err);
+void hull_resources_done(struct hull_resources *res);
 
 /* Returns the namespace entry of the given CLONE_NEW* type, or NULL. */
 const struct hull_namespace *hull_spec_namespace(const struct hull_spec *spec, int type);

@@ -84,6 +84,9 @@ int cmd_list(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
 
 /* run-io.c: the foreground part of `run`. */
 

@@ -114,7 +114,19 @@ static const struct rt_command commands[] = {
 	  "\n"
 	  "Thaws the container's cgroup.\n" },
 	{ "checkpoint", NULL, "not implemented yet", NULL },
-	{ "events", NULL, "not implemented yet", NULL },
+	{ "events", cmd_events, "print a container's resource usage and OOM events",
+	  "Usage: hullrt events [options] CONTAINER_ID\n"
+	  "\n"
+	  "Prints JSON events, one per line, as runc does: every interval a\n"
+	  "{\"type\":\"stats\",\"id\":ID,\"data\":{cpu, memory, pids, blkio, hugetlb}} and an\n"
+	  "{\"type\":\"oom\",\"id\":ID} when the memory controller kills a process of the\n"
+	  "container, until the container stops.\n"
+	  "\n"
+	  "Options:\n"
+	  "   --stats          print the statistics once and exit\n"
+	  "   --interval D     time between stats events, a duration such as 5s, 500ms, 1m\n"
+	  "                    (default: 5s)\n"
+	  "   -h, --help       print this help\n" },
 	{ "exec", cmd_exec, "run a new process in a running container",
 	  "Usage: hullrt exec [options] CONTAINER_ID COMMAND [ARG...]\n"
 	  "       hullrt exec [options] --process FILE CONTAINER_ID\n"
@@ -142,10 +154,44 @@ static const struct rt_command commands[] = {
 	  "   --apparmor, --process-label  accepted only empty: not supported\n"
 	  "   -h, --help                print this help\n" },
 	{ "features", NULL, "not implemented yet", NULL },
-	{ "ps", NULL, "not implemented yet", NULL },
+	{ "ps", cmd_ps, "list the processes of a container",
+	  "Usage: hullrt ps [options] CONTAINER_ID [ps options]\n"
+	  "\n"
+	  "Lists the processes in the container's cgroup (host pids).  With the table\n"
+	  "format, runs the host's ps with the ps options (default: -ef) and prints its\n"
+	  "header and the container's lines.\n"
+	  "\n"
+	  "Options:\n"
+	  "   -f, --format FORMAT  table or json (a JSON array of pids) (default: table)\n"
+	  "   -h, --help           print this help\n" },
 	{ "restore", NULL, "not implemented yet", NULL },
 	{ "spec", NULL, "not implemented yet", NULL },
-	{ "update", NULL, "not implemented yet", NULL },
+	{ "update", cmd_update, "change the resource limits of a container",
+	  "Usage: hullrt update [options] CONTAINER_ID\n"
+	  "\n"
+	  "Changes the cgroup limits of a created, running or paused container.  Only the\n"
+	  "limits given change.  If the kernel refuses one, the others are put back.\n"
+	  "\n"
+	  "Options:\n"
+	  "   -r, --resources FILE        read the limits from FILE ('-': standard input), a\n"
+	  "                               runtime-spec linux.resources JSON object; memory,\n"
+	  "                               cpu, pids, blockIO.weight and unified are used\n"
+	  "   --memory SIZE               memory limit (bytes, or 64m, 1g, ...; -1: none)\n"
+	  "   --memory-swap SIZE          memory + swap limit (-1: unlimited swap)\n"
+	  "   --memory-reservation SIZE   memory soft limit\n"
+	  "   --kernel-memory SIZE        obsolete, ignored with a warning (as runc)\n"
+	  "   --cpu-shares N              CPU shares (relative weight)\n"
+	  "   --cpu-quota N               CFS quota in microseconds per period (-1: none)\n"
+	  "   --cpu-period N              CFS period in microseconds\n"
+	  "   --cpu-rt-runtime N          real-time runtime in microseconds (cgroup v1)\n"
+	  "   --cpu-rt-period N           real-time period in microseconds (cgroup v1)\n"
+	  "   --cpuset-cpus LIST          CPUs to run on (0-2,4)\n"
+	  "   --cpuset-mems LIST          memory nodes to use\n"
+	  "   --pids-limit N              maximum number of processes (-1: none)\n"
+	  "   --blkio-weight N            block I/O weight, 10 to 1000\n"
+	  "   -h, --help                  print this help\n"
+	  "\n"
+	  "As in runc, 0 leaves a memory value, the CPU quota or the pids limit as it is.\n" },
 };
 
 const struct rt_command *rt_find_command(const char *name)
