@@ -23,6 +23,7 @@
 #include "init.h"
 #include "path.h"
 #include "process.h"
+#include "seccomp-filter.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "terminal.h"
@@ -43,6 +44,7 @@ struct create_ctx {
 	int sync_fd;
 	int console_master;
 	bool dir_made;
+	struct hull_seccomp *seccomp;
 };
 
 static void create_undo(struct create_ctx *c)
@@ -326,6 +328,18 @@ static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
 	return flags;
 }
 
+static int compile_seccomp(struct create_ctx *c, struct hull_error **err)
+{
+	_cleanup_strv_ char **warnings = NULL;
+	int r = hull_seccomp_compile(c->spec->linux.seccomp, &c->seccomp, &warnings, err);
+
+	if (r < 0)
+		return r;
+	for (char **w = warnings; w && *w && c->o->warn; w++)
+		c->o->warn(*w, c->o->warn_userdata);
+	return 0;
+}
+
 static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **err)
 {
 	const struct hull_spec *spec = c->spec;
@@ -340,6 +354,12 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		return hull_error_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
 	if (spec->has_process && spec->process.terminal && !o->console_socket && !o->ret_console_master)
 		return hull_error_plain(err, EINVAL, "process.terminal is set but no --console-socket was given");
+
+	/* Compiled before anything exists: a bad profile leaves nothing
+	 * behind, and the init only loads the ready program. */
+	r = compile_seccomp(c, err);
+	if (r < 0)
+		return r;
 
 	c->rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL) : NULL;
 	if (spec->root_path[0] != '/') {
@@ -437,6 +457,7 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	a.fifo_wfd = fifo_w;
 	a.dmz_fd = dmz;
 	a.rootfs = c->rootfs;
+	a.seccomp = c->seccomp;
 
 	c->pid = clone_init(flags);
 	if (c->pid == 0) {
@@ -531,6 +552,7 @@ HULL_EXPORT int hull_container_create(const struct hull_create_opts *o, const st
 	}
 	if (c.sync_fd >= 0)
 		close(c.sync_fd);
+	hull_seccomp_free(c.seccomp);
 	free(c.rootfs);
 	free(c.dir);
 	return r;

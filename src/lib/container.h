@@ -29,6 +29,10 @@ struct hull_create_opts {
 	 * the pty master (the caller relays it, as `run` in the foreground
 	 * does); if NULL, such a spec is an error. */
 	int *ret_console_master;
+	/* Called once per warning that does not stop the creation (a
+	 * seccomp syscall name libseccomp does not know), or NULL. */
+	void (*warn)(const char *msg, void *userdata);
+	void *warn_userdata;
 };
 
 /* Creates the container from spec (not consumed).  On success the init

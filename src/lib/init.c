@@ -252,6 +252,10 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 			 * without keys (ENOSYS) or denying it are fine. */
 			(void)syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
 		}
+		/* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN:
+		 * before the capabilities go (runc's order). */
+		if (!p->no_new_privileges)
+			TRY("seccomp", hull_seccomp_load(a->seccomp, &err));
 		TRY("user", process_set_user_and_caps(p, a->new_userns, &err));
 		TRY("cwd", process_enter_cwd(p->cwd ? p->cwd : "/", &err));
 		TRY("exec", process_find_exec(p, &s->exec_path, &err));
@@ -259,6 +263,12 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 			TRY("no_new_privs", hull_error_set(&err, errno, "cannot set no_new_privs"));
 		TRY("fds", process_prepare_fds(a->opts->preserve_fds, &err));
 		umask(p->has_umask ? p->umask : 022);
+		/* With no_new_privs: as late as can still be reported, so the
+		 * profile needs to allow as little of hull's own work as
+		 * possible (what is left: the sync, the exec.fifo read, the
+		 * startContainer hooks and the exec, as in runc). */
+		if (p->no_new_privileges)
+			TRY("seccomp", hull_seccomp_load(a->seccomp, &err));
 	}
 
 	TRY("sync", sync_send(a->sync_fd, SYNC_READY, 0, ""));

@@ -8,12 +8,14 @@
 #include <stdbool.h>
 
 #include "container.h"
+#include "seccomp-filter.h"
 #include "spec.h"
 
 struct init_args {
 	const struct hull_spec *spec;
 	const struct hull_create_opts *opts;
 	const char *rootfs;
+	const struct hull_seccomp *seccomp; /* linux.seccomp compiled, or NULL */
 	int sync_fd;
 	int fifo_rfd, fifo_wfd; /* exec.fifo, read and write ends */
 	int dmz_fd;

@@ -159,6 +159,11 @@ static int prepare(const struct create_args *a, struct prepared *p)
 	return 0;
 }
 
+static void create_warn(const char *msg, void *userdata)
+{
+	rt_warn("%s", msg);
+}
+
 static int create(const struct create_args *a, const struct prepared *p, int *ret_master, pid_t *ret_pid)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
@@ -172,6 +177,7 @@ static int create(const struct create_args *a, const struct prepared *p, int *re
 		.no_new_keyring = a->no_new_keyring,
 		.preserve_fds = a->preserve_fds,
 		.ret_console_master = ret_master,
+		.warn = create_warn,
 	};
 	int r = hull_container_create(&o, p->spec, ret_pid, &err);
 

@@ -32,6 +32,9 @@ extern struct rt_globals rt;
 /* "hullrt: <message>" on stderr, and a line in --log. */
 void rt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "hullrt: warning: <message>" on stderr, and a warning line in --log. */
+void rt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Prints a library error once: err->msg, or "<what>: strerror(-r)" when
  * the library had nothing more to say.  Returns 1, the exit status. */
 int rt_fail(struct hull_error *err, int r, const char *what);
@@ -87,6 +90,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 /* run-io.c: the foreground part of `run`. */
 

@@ -278,6 +278,21 @@ void rt_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void rt_warn(const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	fprintf(stderr, "hullrt: warning: %s\n", msg);
+	log_line("warning", msg);
+}
+
 int rt_fail(struct hull_error *err, int r, const char *what)
 {
 	if (err && err->msg)

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -279,12 +280,36 @@ static void clock_show(void)
 	printf("monotonic %lld\nboottime %lld\n", (long long)m.tv_sec, (long long)b.tv_sec);
 }
 
+/* Makes one raw syscall, by name (from a short list) or number, with up to
+ * six numeric arguments: prints "ret N", or "errno N ENAME" when it fails
+ * (an expected outcome for seccomp tests, so not an error of the probe). */
+static const struct { const char *name; long nr; } sysnames[] = {
+	{"getpid", SYS_getpid}, {"getppid", SYS_getppid}, {"getuid", SYS_getuid},
+	{"personality", SYS_personality}, {"mkdirat", SYS_mkdirat}, {"umask", SYS_umask},
+	{"dup", SYS_dup}, {"close", SYS_close}, {"sched_yield", SYS_sched_yield},
+	{"getpgid", SYS_getpgid}, {"uname", SYS_uname},
+};
+
+static void sys(int argc, char **argv)
+{
+	long nr = -1, a[6] = {0};
+	for (size_t i = 0; i < sizeof sysnames / sizeof sysnames[0]; i++)
+		if (!strcmp(argv[0], sysnames[i].name)) nr = sysnames[i].nr;
+	if (nr < 0) nr = strtol(argv[0], NULL, 0);
+	for (int i = 1; i < argc && i <= 6; i++) a[i - 1] = (long)strtoull(argv[i], NULL, 0);
+	errno = 0;
+	long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r == -1 && errno) printf("errno %d %s\n", errno, ename(errno));
+	else printf("ret %ld\n", r);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe CMD [ARGS] [+ CMD [ARGS]]...\n"
 		"  hostname domainname ids caps nnp rlimit NAME umask cwd cwd-inside fds mounts pid ns\n"
 		"  stat PATH write PATH TEXT cat PATH ls DIR readlink PATH open-exe [PID...]\n"
-		"  sleep SEC exit N oomscore env sysctl NAME tty clock waitsig [FILE]\n");
+		"  sleep SEC exit N oomscore env sysctl NAME tty clock waitsig [FILE]\n"
+		"  sys NAME|NR [ARG...]\n");
 	return 2;
 }
 
@@ -360,6 +385,8 @@ static int one(int argc, char **argv)
 		tty();
 	} else if (!strcmp(c, "clock")) {
 		clock_show();
+	} else if (!strcmp(c, "sys") && a1) {
+		sys(argc - 1, argv + 1);
 	} else if (!strcmp(c, "waitsig")) {
 		waitsig(a1);
 	} else {

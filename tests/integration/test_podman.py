@@ -212,3 +212,22 @@ def test_podman_run_tty(ctx, podman):
                                          "sh", "-c", "tty; echo hello-tty; readlink /proc/self/fd/2; exit 3"])
     assert rc == 3, out
     assert out.splitlines()[-3:] == ["/dev/pts/0", "hello-tty", "/dev/pts/0"], out
+
+
+def test_podman_default_seccomp_profile_is_applied(ctx, podman):
+    """podman passes containers-common's profile (default ERRNO, errno 38,
+    personality allowed only for a few values): it must be in force."""
+    r = podman(*podman.run_opts, "/probe", "sys", "personality", "0x1234", "+", "sys", "personality", "0xffffffff",
+               "+", "cat", "/proc/self/status")
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    lines = r.stdout.splitlines()
+    assert lines[0] == "errno 38 ENOSYS", r.stdout
+    assert lines[1].startswith("ret "), r.stdout
+    assert "Seccomp:\t2" in lines, r.stdout
+    i = podman.run_opts.index("localhost/hull-busybox:test")
+    opts = podman.run_opts[:i] + ["--security-opt", "seccomp=unconfined"] + podman.run_opts[i:]
+    r = podman(*opts, "/probe", "sys", "personality", "0x1234", "+", "sys", "personality", "0xffffffff",
+               "+", "cat", "/proc/self/status")
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("ret ") and "Seccomp:\t0" in lines, r.stdout

@@ -1,0 +1,74 @@
+/* seccomp-filter.h - linux.seccomp (runtime-spec) compiled with libseccomp
+ * and loaded into the container's process.
+ *
+ * (Named seccomp-filter.h, not seccomp.h: src/lib is on the include path,
+ * and a "seccomp.h" there would hide libseccomp's <seccomp.h>.)
+ *
+ * The profile is compiled in the parent, before any process exists, into a
+ * ready BPF program: every error in the profile and every warning comes back
+ * to the caller there.  The child only hands that program to seccomp(2).
+ *
+ *   struct hull_seccomp *sc = NULL;
+ *   char **warnings = NULL;
+ *   r = hull_seccomp_compile(spec->linux.seccomp, &sc, &warnings, &err);
+ *   ... print each warnings[i], strv_free(warnings) ...
+ *   ... in the child, at the right moment: hull_seccomp_load(sc, &err) ...
+ *   hull_seccomp_free(sc);
+ *
+ * Supported: defaultAction, defaultErrnoRet, architectures, flags and
+ * syscalls (names, action, errnoRet, args) with every action but
+ * SCMP_ACT_NOTIFY, which is refused with a clear error (hull has no seccomp
+ * notify listener: listenerPath and listenerMetadata are not used).
+ */
+#ifndef HULL_SECCOMP_FILTER_H
+#define HULL_SECCOMP_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct json_object;
+
+/* A compiled filter: the BPF program and the seccomp(2) flags.  Plain
+ * memory, so a child made by fork or clone (without CLONE_VM) can load the
+ * copy it inherited. */
+struct hull_seccomp;
+
+/* Compiles linux.seccomp (the JSON object as config.json gives it; NULL
+ * means no filter: *ret = NULL and 0).  On success *ret is a new filter
+ * the caller frees with hull_seccomp_free(), and *ret_warnings (if
+ * ret_warnings is not NULL) a NULL-terminated vector of warnings the caller
+ * frees with strv_free() (NULL when there are none): a syscall name that
+ * libseccomp does not know is skipped, as runc does, with a warning such
+ * as "config.json: linux.seccomp.syscalls[3].names[0]: unknown syscall 'foo',
+ * ignoring".
+ * Bad input is -EINVAL with *err naming the field, e.g.
+ * "config.json: linux.seccomp.syscalls[3].action: unknown action 'X'". */
+int hull_seccomp_compile(struct json_object *seccomp, struct hull_seccomp **ret, char ***ret_warnings,
+			 struct hull_error **err);
+
+/* Loads the filter into the calling thread with seccomp(2).  sc == NULL
+ * loads nothing and returns 0.  Allocates nothing unless it fails.  The
+ * caller needs no_new_privs or CAP_SYS_ADMIN in its user namespace: with
+ * noNewPrivileges load it last before exec, else before dropping
+ * capabilities (runc's order). */
+int hull_seccomp_load(const struct hull_seccomp *sc, struct hull_error **err);
+
+void hull_seccomp_free(struct hull_seccomp *sc);
+
+/* Number of BPF instructions in the program (for tests and debug lines). */
+size_t hull_seccomp_length(const struct hull_seccomp *sc);
+
+/* The names hull_seccomp_compile() accepts, from the tables it parses
+ * with, for `hullrt features`: the i-th name, NULL past the end. */
+const char *hull_seccomp_action_name(size_t i);   /* "SCMP_ACT_ALLOW", ... */
+const char *hull_seccomp_operator_name(size_t i); /* "SCMP_CMP_EQ", ... */
+const char *hull_seccomp_arch_name(size_t i);     /* "SCMP_ARCH_X86_64", ... */
+const char *hull_seccomp_flag_name(size_t i);     /* "SECCOMP_FILTER_FLAG_LOG", ... */
+
+/* Whether a flag hull_seccomp_flag_name() lists takes effect here: the
+ * kernel knows it and hull applies it (false for unknown names). */
+bool hull_seccomp_flag_supported(const char *name);
+
+#endif
