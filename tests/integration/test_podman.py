@@ -174,6 +174,24 @@ def test_podman_exec(ctx, podman):
     assert r.stdout.splitlines() == [os.readlink(f"/proc/{pid}/ns/{n}") for n in ("pid", "mnt", "net", "uts", "ipc")]
     r = podman("exec", name, "sh", "-c", "exit 4")
     assert r.returncode == 4, r
+    r = podman("exec", "-t", name, "tty")  # podman makes the pty: exec --console-socket
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.replace("\r", "") == "/dev/pts/0\n"
+    r = podman("rm", "-f", "-t", "0", name)
+    assert r.returncode == 0, r.stderr
+
+
+def test_podman_update(ctx, podman):
+    """podman update: the runtime's update --resources FILE."""
+    name = "c3"
+    pid, _ = _start_detached(ctx, podman, name, "sleep", "1000", opts=["-m", "64m"])
+    mem = _host_cgroup(pid, "memory") / "memory.limit_in_bytes"
+    shares = _host_cgroup(pid, "cpu") / "cpu.shares"
+    assert mem.read_text().strip() == str(64 << 20)
+    r = podman("update", "--memory", "96m", "--cpu-shares", "512", name)
+    assert r.returncode == 0, r.stderr
+    assert mem.read_text().strip() == str(96 << 20)
+    assert shares.read_text().strip() == "512"
     r = podman("rm", "-f", "-t", "0", name)
     assert r.returncode == 0, r.stderr
 
