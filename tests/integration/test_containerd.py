@@ -140,9 +140,14 @@ class Containerd:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([CONTAINERD, "--config", str(cfg)], stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT)
-        wait_for(lambda: self.proc.poll() is not None or self.ctr("version").returncode == 0, 20,
-                 what="containerd to answer")
-        assert self.proc.poll() is None, self.log.read_text()
+        try:
+            wait_for(lambda: self.proc.poll() is not None or self.ctr("version").returncode == 0, 20,
+                     what="containerd to answer")
+            assert self.proc.poll() is None, self.log.read_text()
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     def ctr(self, *args, ns=None, timeout=60, stdin=subprocess.DEVNULL):
         argv = [CTR, "-a", str(self.sock)] + (["-n", ns] if ns else []) + [str(a) for a in args]
@@ -280,17 +285,19 @@ class Ctr:
             t = self.tasks().get(cid)
             if t:
                 self.ctx.note_pid(t[0])
+                if t[1] == "PAUSED":  # a frozen process cannot die of its SIGKILL
+                    self.ctr("task", "resume", cid, timeout=20)
                 if t[1] != "STOPPED":
-                    self.ctr("task", "kill", "-a", "-s", "KILL", cid)
+                    self.ctr("task", "kill", "-a", "-s", "KILL", cid, timeout=20)
                     try:
                         wait_for(lambda: self.tasks().get(cid, (0, "STOPPED"))[1] == "STOPPED", 10,
                                  what=f"task {cid} to stop")
                     except AssertionError as ex:
                         problems.append(str(ex))
-                r = self.ctr("task", "delete", "-f", cid)
+                r = self.ctr("task", "delete", "-f", cid, timeout=20)
                 if r.returncode != 0:
                     problems.append(f"ctr task delete {cid}: {r.stderr.strip()}")
-            self.ctr("container", "rm", cid)
+            self.ctr("container", "rm", cid, timeout=20)
         for kind, args in (("containers", ("container", "ls", "-q")), ("tasks", ("task", "ls", "-q"))):
             r = self.ctr(*args)
             if r.stdout.strip():
@@ -418,6 +425,25 @@ def test_ctr_detached_exec_ps_pause_kill_delete(ctx, cd):
     assert not list(cd.runc_root.glob(f"*/{cid}")), "runtime state left after task delete"
     assert cd.ctr("container", "rm", cid).returncode == 0
     assert cd.ctr("container", "ls", "-q").stdout.split() == []
+
+
+@runtimes()
+@pytest.mark.parametrize("all_", [False, True], ids=["init", "all"])
+def test_ctr_kill_paused_task(ctx, cd, all_):
+    """SIGKILL ends a paused task (the runtime thaws it, as runc does)."""
+    cid = "kp"
+    r = cd.run(cid, "sh", "-c", "sleep 1000 & wait", opts=["-d"])
+    assert r.returncode == 0, r.stderr
+    pid = cd.tasks()[cid][0]
+    ctx.note_pid(pid)
+    assert cd.ctr("task", "pause", cid).returncode == 0
+    assert cd.tasks()[cid] == (pid, "PAUSED")
+    r = cd.ctr("task", "kill", *(["-a"] if all_ else []), "-s", "KILL", cid)
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: cd.tasks()[cid][1] == "STOPPED", 10, what="the paused task to stop")
+    r = cd.ctr("task", "delete", cid)
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(cd.cgroup("freezer", cid))
 
 
 def run_in_pty(argv, timeout=60):
