@@ -63,7 +63,7 @@ def podman(ctx, base_bundle):
     assert r.returncode == 0, r.stderr
     # podman's default nofile limit (1048576) is above what this host lets a
     # process raise its hard limit to, for runc too: the tests pin it
-    pm.opts = ["--network", "none", "--cgroup-parent", parent,
+    pm.opts = ["--pull", "never", "--network", "none", "--cgroup-parent", parent,
                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
     pm.run_opts = ["run", "--rm"] + pm.opts + ["localhost/hull-busybox:test"]
     pm.image = "localhost/hull-busybox:test"
@@ -100,6 +100,45 @@ def test_podman_memory_limit_and_hostname(ctx, podman):
                "sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; hostname; cat /etc/hostname")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == [str(64 << 20), "hull-e2e", "hull-e2e"]
+
+
+def test_podman_run_options(ctx, podman):
+    """The spec podman writes for common options, as the container sees it:
+    user, workdir, env, a read-only volume, a read-only rootfs (with podman's
+    writable /tmp), capabilities, pids limit, stdin (-i) through conmon."""
+    vol = ctx.tmp / "vol"
+    vol.mkdir()
+    (vol / "x").write_text("volfile\n")
+    r = subprocess.run(podman.argv + ["run", "--rm", "-i", *podman.opts, "--user", "65534:65534", "--workdir", "/tmp",
+                                      "-e", "FOO=bar", "-v", f"{vol}:/data:ro", "--read-only", "--cap-drop", "all",
+                                      "--cap-add", "NET_RAW", "--pids-limit", "50", podman.image, "sh", "-c",
+                                      "id -u; id -g; pwd; echo $FOO; cat /data/x; touch /y /data/z; "
+                                      "grep -E 'CapEff|CapBnd' /proc/self/status; cat /sys/fs/cgroup/pids/pids.max; "
+                                      "cat; touch /tmp/ok && echo tmp-writable"],
+                       input="stdin-data\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["65534", "65534", "/tmp", "bar", "volfile", "CapEff:\t0000000000002000",
+                                     "CapBnd:\t0000000000002000", "50", "stdin-data", "tmp-writable"], r.stdout
+    assert "touch: /y: Read-only file system" in r.stderr
+    assert "touch: /data/z: Read-only file system" in r.stderr
+    assert sorted(os.listdir(vol)) == ["x"]
+
+
+def test_podman_restart(ctx, podman):
+    """restart: the runtime's kill, delete, create and start again on the same bundle."""
+    name = "c4"
+    pid, _ = _start_detached(ctx, podman, name, "sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait")
+    r = podman("restart", "-t", "30", name)
+    assert r.returncode == 0, r.stderr
+    assert not pid_alive(pid)
+    pid2, conmon2 = (int(x) for x in _inspect(podman, name, "{{.State.Pid}} {{.State.ConmonPid}}").split())
+    ctx.note_pid(pid2)
+    ctx.note_pid(conmon2)
+    assert pid2 != pid and pid_alive(pid2)
+    assert _inspect(podman, name, "{{.State.Status}}") == "running"
+    r = podman("rm", "-f", "-t", "0", name)
+    assert r.returncode == 0, r.stderr
+    assert not pid_alive(pid2)
 
 
 def _inspect(podman, name, fmt):
