@@ -12,6 +12,10 @@
 #   BENCH_NS="crun"         runtimes run in a private mount ns without the
 #                           hybrid layout's cgroup2 (crun refuses hybrid)
 #   BENCH_HYPERFINE=0       1: also cross-check each runtime with hyperfine
+#   BENCH_EXEC=1            also time `exec ID /bin/true` in a running
+#                           container (0: only the run lifecycle)
+#   BENCH_EXEC_GAP=0        seconds slept (untimed) before each timed exec:
+#                           isolated execs instead of back-to-back ones
 #   BENCH_OUT=FILE          also write the report to FILE
 set -euo pipefail
 
@@ -130,9 +134,23 @@ c["process"]["terminal"] = False
 json.dump(c, open(p, "w"), indent=2)
 EOF
 
+# The exec benchmark's bundle: the same rootfs and config, but a process
+# that keeps the container running.
+EB=$TMP/exec-bundle
+mkdir -p "$EB"
+$PY - "$B/config.json" "$EB/config.json" "$B/rootfs" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/sleep", "1000"]
+c["root"]["path"] = sys.argv[3]
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+EOF
+
 # --- runs -------------------------------------------------------------------
 ROWS=$TMP/rows.tsv
+EXEC_ROWS=$TMP/exec-rows.tsv
 : >"$ROWS"
+: >"$EXEC_ROWS"
 for rt in $RUNTIMES; do
 	p=${RT_PATH[$rt]}
 	if [ -z "$p" ]; then
@@ -159,6 +177,17 @@ for rt in $RUNTIMES; do
 		wrap "$rt" "$p" --root "$root" delete --force "$TAG-$rt-hf" >/dev/null 2>&1 || true
 	fi
 	printf '%s\tok\t%s\t%s\t%s\t%s\n' "$rt" "$p" "$ver" "$TMP/$rt.json" "$ns" >>"$ROWS"
+
+	if [ "${BENCH_EXEC:-1}" = 1 ]; then
+		say "$rt: exec: $WARMUP warm-up + $N timed + $RSS_RUNS RSS runs of 'exec ID /bin/true' in one running container"
+		if ! run_child "${PRE[@]}" $PY "$HERE/driver.py" --mode exec --runtime "$p" --root "$root" --bundle "$EB" \
+			--prefix "$TAG-$rt-x" --runs "$N" --warmup "$WARMUP" --rss-runs "$RSS_RUNS" --gap "${BENCH_EXEC_GAP:-0}" \
+			--log "$TMP/$rt-exec.log" --out "$TMP/$rt-exec.json"; then
+			die "$rt exec failed (see above)"
+		fi
+		$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("bench: %s: exec %.1f ms mean, %.1f median, %.1f p90, peak RSS %s KiB" % (sys.argv[2], r["mean_ms"], r["median_ms"], r["p90_ms"], r["rss_kib_time"]), file=sys.stderr)' "$TMP/$rt-exec.json" "$rt"
+		printf '%s\tok\t%s\t%s\t%s\t%s\n' "$rt" "$p" "$ver" "$TMP/$rt-exec.json" "$ns" >>"$EXEC_ROWS"
+	fi
 done
 
 # --- leftovers ----------------------------------------------------------------
@@ -175,9 +204,9 @@ export BENCH_FACT_N=$N BENCH_FACT_WARMUP=$WARMUP BENCH_FACT_RSS_RUNS=$RSS_RUNS \
 	BENCH_FACT_CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
 	BENCH_FACT_CGROUPS="$cg" BENCH_FACT_BUNDLE="$BUNDLE_HOW" \
 	BENCH_FACT_RSS_FLOOR="$( { /usr/bin/time -f %M "$B/rootfs/bin/busybox" true; } 2>&1 | tail -n1)" \
-	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_FACT_EXEC_GAP="${BENCH_EXEC_GAP:-0}"
 if [ -n "${BENCH_OUT:-}" ]; then
-	$PY "$HERE/report.py" "$ROWS" | tee "$BENCH_OUT"
+	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS" | tee "$BENCH_OUT"
 else
-	$PY "$HERE/report.py" "$ROWS"
+	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS"
 fi

@@ -48,6 +48,9 @@
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 /* Every namespace setns() takes, user first (the order a pidfd setns()
@@ -67,6 +70,7 @@ struct exec_child {
 	int pidfd, rootfd, sync_fd, dmz_fd;
 	int ns_flags;     /* namespaces the child joins (not pid: the parent did) */
 	bool late_cgroup; /* paused: the parent moves us, just before exec */
+	bool in_unified;  /* born in the cgroup2 hierarchy's cgroup (CLONE_INTO_CGROUP) */
 };
 
 /* The namespaces of pid that are not ours.  Joining one's own user
@@ -152,8 +156,15 @@ static int set_oom_score_adj(const struct hull_process *p, struct hull_error **e
  * as runc, only when the environment has no HOME.  *ret is malloc'd. */
 static char *lookup_home(uid_t uid)
 {
-	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	/* Non-blocking and regular files only: a FIFO planted at
+	 * /etc/passwd must not hang us. */
+	int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_fclose_ FILE *f = NULL;
+	struct stat st;
 	char line[1024];
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))))
+		close(fd);
 
 	while (f && fgets(line, sizeof(line), f)) {
 		char *fields[7] = {}, *s = line;
@@ -217,7 +228,12 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	signal(SIGPIPE, SIG_DFL);
 
 	if (c->cg && !c->late_cgroup)
-		TRY("cgroup", hull_cgroup_enter(c->cg, getpid(), &err));
+		TRY("cgroup", hull_cgroup_enter_self(c->cg, c->in_unified, &err));
+	/* Still with the host's credentials, before joining a user
+	 * namespace: lowering oom_score_adj and raising a hard rlimit need
+	 * privileges the container's user namespace does not give. */
+	TRY("oom_score_adj", set_oom_score_adj(p, &err));
+	TRY("rlimits", process_set_rlimits(p, &err));
 	if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0)
 		TRY("namespaces", hull_error_set(&err, errno, "cannot join the container's namespaces"));
 	close(c->pidfd);
@@ -233,8 +249,6 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	if (p->terminal)
 		TRY("terminal", child_terminal(c, &err));
 
-	TRY("oom_score_adj", set_oom_score_adj(p, &err));
-	TRY("rlimits", process_set_rlimits(p, &err));
 	if (!(proc.env = env_with_home(c->p)))
 		TRY("env", -ENOMEM);
 	{
@@ -258,9 +272,10 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	 * there for that case.  Report a failure with TRY("seccomp", ...). */
 
 	c->sync_fd = move_above(c->sync_fd, 3 + c->o->preserve_fds);
-	c->dmz_fd = move_above(c->dmz_fd, 3 + c->o->preserve_fds);
-	if (c->sync_fd < 0 || (c->dmz_fd < 0 && c->dmz_fd != -1))
+	if (c->sync_fd < 0)
 		_exit(255);
+	if (c->dmz_fd >= 0 && (c->dmz_fd = move_above(c->dmz_fd, 3 + c->o->preserve_fds)) < 0)
+		TRY("fds", hull_error_set(&err, errno, "cannot move the dmz fd"));
 	TRY("fds", process_prepare_fds(c->o->preserve_fds, &err));
 	umask(p->has_umask ? p->umask : 022);
 
@@ -345,12 +360,33 @@ static int write_pid_file(const char *file, pid_t pid, struct hull_error **err)
 	return 0;
 }
 
+/* fork(), born in the cgroup2 cgroup at cgroup_fd when it is >= 0 and
+ * the kernel can (clone3 with CLONE_INTO_CGROUP, 5.7+): no migration, so
+ * none of the threadgroup lock a cgroup.procs write takes. */
+static pid_t fork_into(int cgroup_fd, bool *ret_in)
+{
+	*ret_in = false;
+	if (cgroup_fd >= 0) {
+		struct hull_clone_args args = { .flags = CLONE_INTO_CGROUP,
+						.exit_signal = SIGCHLD,
+						.cgroup = (uint64_t)cgroup_fd };
+		pid_t pid = sys_clone3(&args);
+		if (pid >= 0) {
+			*ret_in = true;
+			return pid;
+		}
+		/* ENOSYS, E2BIG or EINVAL (older kernels), EOPNOTSUPP...:
+		 * a plain fork, then a cgroup.procs write. */
+	}
+	return fork();
+}
+
 static int do_exec(const struct hull_exec_opts *o, const struct hull_process *p, const struct hull_state *st,
 		   pid_t *ret_pid, struct hull_error **err)
 {
 	struct exec_child c = { .o = o, .p = p, .pidfd = -1, .rootfd = -1, .sync_fd = -1, .dmz_fd = -1 };
 	_cleanup_close_ int pidfd = -1, rootfd = -1, dmz = -1, sync_fd = -1, child_fd = -1, pidns_restore = -1;
-	_cleanup_close_ int console_master = -1;
+	_cleanup_close_ int console_master = -1, cgroup_fd = -1;
 	struct hull_cgroup *cg = NULL;
 	int flags = 0, sv[2], r;
 	pid_t pid = 0;
@@ -377,6 +413,9 @@ static int do_exec(const struct hull_exec_opts *o, const struct hull_process *p,
 	child_fd = sv[1];
 	if (st->cgroup && (r = hull_cgroup_load("/sys/fs/cgroup", st->cgroup, &cg, err)) < 0)
 		return r;
+	/* Not when paused: the child would freeze before its setup. */
+	if (cg && st->status != HULL_STATUS_PAUSED)
+		cgroup_fd = hull_cgroup_open_unified(cg);
 
 	c.cg = cg;
 	c.pidfd = pidfd;
@@ -395,7 +434,7 @@ static int do_exec(const struct hull_exec_opts *o, const struct hull_process *p,
 			goto out;
 		}
 	}
-	pid = fork();
+	pid = fork_into(cgroup_fd, &c.in_unified);
 	if (pid == 0) {
 		close(sync_fd);
 		child_main(&c);
@@ -470,12 +509,18 @@ HULL_EXPORT int hull_container_load_spec(const char *root, const char *id, struc
 	if (asprintf(&path, "%s/" HULL_EXEC_CONFIG, dir) < 0)
 		return -ENOMEM;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		struct stat sb;
-		if (errno == ENOENT && stat(dir, &sb) < 0)
-			return hull_error_plain(err, ENOENT, "container '%s' does not exist", id);
-		return hull_error_set(err, errno, "cannot open '%s'", path);
+	if (fd < 0 && errno == ENOENT) {
+		/* A container made before create kept exec.json: its
+		 * bundle's config.json, as runc reads it. */
+		struct hull_state *st = NULL;
+		r = hull_state_load(root, id, &st, err);
+		if (r == 0)
+			r = hull_spec_load(st->bundle, ret, err);
+		hull_state_free(st);
+		return r;
 	}
+	if (fd < 0)
+		return hull_error_set(err, errno, "cannot open '%s'", path);
 	r = path_read_fd(fd, 64u << 20, &json, &len);
 	if (r < 0)
 		return hull_error_set(err, -r, "cannot read '%s'", path);

@@ -288,3 +288,22 @@ def test_podman_default_seccomp_profile_is_applied(ctx, podman):
     assert r.returncode == 0, (r.stdout, r.stderr)
     lines = r.stdout.splitlines()
     assert lines[0].startswith("ret ") and "Seccomp:\t0" in lines, r.stdout
+
+
+def test_podman_exec_options(ctx, podman):
+    """podman exec: conmon calls `RUNTIME exec --process FILE --detach --pid-file ...`."""
+    name = f"hx-{ctx.token}"
+    run = list(podman.run_opts)
+    r = podman(run[0], "-d", "--name", name, *run[1:], "sleep", "1000")
+    assert r.returncode == 0, r.stderr
+    try:
+        r = podman("exec", name, "/probe", "pid")
+        assert r.returncode == 0, r.stderr
+        assert "pid 1" not in r.stdout.splitlines() and r.stdout.startswith("pid "), r.stdout
+        r = podman("exec", "-e", "HULLX=42", "--workdir", "/tmp", name, "/bin/sh", "-c", "echo $HULLX $(pwd); exit 4")
+        assert r.returncode == 4, r.stderr
+        assert r.stdout == "42 /tmp\n", (r.stdout, r.stderr)
+        r = podman("exec", name, "/nonexistent")
+        assert r.returncode != 0 and "nonexistent" in r.stderr, (r.returncode, r.stderr)
+    finally:
+        podman("rm", "-f", "-t", "0", name)
