@@ -68,9 +68,15 @@ struct hull_oom_watch {
 	uint64_t last;    /* the counter at the last check */
 };
 
-/* cgroup-stats.c: the backends' stats and OOM watches. */
+/* cgroup-stats.c: the backends' stats. */
 int cgroup_v1_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *ret, struct hull_error **err);
 int cgroup_v2_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *ret, struct hull_error **err);
+
+/* The value of key in a flat keyed file ("key N" lines: memory.events,
+ * memory.oom_control, cpu.stat), or -ENOENT. */
+int cgroup_read_key(const char *dir, const char *file, const char *key, uint64_t *ret);
+
+/* cgroup-oom.c: the backends' OOM watches. */
 int cgroup_v1_oom_watch(struct hull_cgroup *cg, struct hull_oom_watch *w, struct hull_error **err);
 int cgroup_v2_oom_watch(struct hull_cgroup *cg, struct hull_oom_watch *w, struct hull_error **err);
 

@@ -113,12 +113,14 @@ void hull_cgroup_stats_done(struct hull_cgroup_stats *s);
  * POLLIN) when the memory controller reports an event (v1: an eventfd
  * registered in cgroup.event_control for memory.oom_control; v2: inotify
  * on memory.events).  After it fires, hull_oom_watch_check() drains it
- * and says how many OOM kills happened since the last check. */
+ * and says how many OOM events there were since the last check: v1, the
+ * kernel's notifications (sent when an OOM starts, as runc counts them);
+ * v2, how much memory.events' oom_kill grew. */
 struct hull_oom_watch;
 
 int hull_cgroup_oom_watch(struct hull_cgroup *cg, struct hull_oom_watch **ret, struct hull_error **err);
 int hull_oom_watch_fd(const struct hull_oom_watch *w);
-int hull_oom_watch_check(struct hull_oom_watch *w, uint64_t *ret_kills, struct hull_error **err);
+int hull_oom_watch_check(struct hull_oom_watch *w, uint64_t *ret_events, struct hull_error **err);
 void hull_oom_watch_free(struct hull_oom_watch *w);
 
 /* Moves pid (a process hull started) into the cgroup in every hierarchy. */

@@ -261,6 +261,39 @@ static void waitsig(const char *note)
 	exit(128 + got_signal);
 }
 
+/* Forks up to n children that wait (pause) until killed; prints how many
+ * it could fork and the error that stopped it, if any. */
+static void forkn(int n)
+{
+	int k = 0;
+	fflush(stdout); /* the children never flush what they inherit */
+	for (; k < n; k++) {
+		pid_t p = fork();
+		if (p < 0) {
+			int e = errno;
+			printf("forked %d\n", k);
+			errno = e;
+			fail("fork");
+			return;
+		}
+		if (p == 0) {
+			for (;;) pause();
+		}
+	}
+	printf("forked %d\n", k);
+}
+
+/* Allocates and touches n MiB, one MiB at a time ("allocated N" when done). */
+static void allocmb(int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) return fail("malloc");
+		memset(p, 0x5a, 1 << 20);
+	}
+	printf("allocated %d\n", n);
+}
+
 static void lsdir(const char *path)
 {
 	DIR *d = opendir(path);
@@ -309,7 +342,7 @@ static int usage(void)
 		"  hostname domainname ids caps nnp rlimit NAME umask cwd cwd-inside fds mounts pid ns\n"
 		"  stat PATH write PATH TEXT cat PATH ls DIR readlink PATH open-exe [PID...]\n"
 		"  sleep SEC exit N oomscore env sysctl NAME tty clock waitsig [FILE]\n"
-		"  sys NAME|NR [ARG...]\n");
+		"  sys NAME|NR [ARG...] fork N alloc MIB\n");
 	return 2;
 }
 
@@ -387,6 +420,10 @@ static int one(int argc, char **argv)
 		clock_show();
 	} else if (!strcmp(c, "sys") && a1) {
 		sys(argc - 1, argv + 1);
+	} else if (!strcmp(c, "fork") && a1) {
+		forkn(atoi(a1));
+	} else if (!strcmp(c, "alloc") && a1) {
+		allocmb(atoi(a1));
 	} else if (!strcmp(c, "waitsig")) {
 		waitsig(a1);
 	} else {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,6 +658,275 @@ TEST(v2_freeze_waits_for_events)
 	put("hull/z/cgroup.events", "populated 1\nfrozen 0\n");
 	CHECK(hull_cgroup_freeze(cg, false, &err) == 0);
 	CHECK(hull_cgroup_is_frozen(cg, &frozen, &err) == 0 && !frozen);
+	CHECK(hull_cgroup_destroy(cg, &err) == 0);
+	hull_cgroup_free(cg);
+out:
+	hull_error_free(err);
+	teardown();
+}
+
+/* ---- update, stats, OOM watch (v2 fake tree) ---- */
+
+/* The files a v2 kernel gives a new cgroup, with their defaults. */
+static void put_v2_defaults(const char *dir)
+{
+	static const char *const files[][2] = {
+		{ "memory.max", "max\n" },   { "memory.swap.max", "max\n" }, { "memory.low", "0\n" },
+		{ "cpu.weight", "100\n" },   { "cpu.max", "max 100000\n" },  { "pids.max", "max\n" },
+		{ "io.weight", "default 100\n" },
+	};
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i][0]);
+		put(p, files[i][1]);
+	}
+}
+
+TEST(v2_update)
+{
+	struct hull_error *err = NULL;
+	struct hull_cgroup *cg;
+
+	setup_v2();
+	cg = create(NULL, "u", &err);
+	CHECK(cg);
+	if (!cg)
+		goto out;
+	put_v2_defaults("hull/u");
+
+	/* Only what is given changes. */
+	struct hull_resources mem = { .has_memory_limit = true, .memory_limit = 64 << 20 };
+	CHECK(hull_cgroup_update(cg, &mem, &err) == 0);
+	CHECK_STREQ(get("hull/u/memory.max"), "67108864");
+	CHECK_STREQ(get("hull/u/memory.swap.max"), "max");
+	CHECK_STREQ(get("hull/u/cpu.max"), "max 100000");
+
+	/* A period alone keeps the quota the cgroup has ("max" here). */
+	struct hull_resources period = { .has_cpu_period = true, .cpu_period = 50000 };
+	CHECK(hull_cgroup_update(cg, &period, &err) == 0);
+	CHECK_STREQ(get("hull/u/cpu.max"), "max 50000");
+	put("hull/u/cpu.max", "20000 50000\n");
+	struct hull_resources period2 = { .has_cpu_period = true, .cpu_period = 40000 };
+	CHECK(hull_cgroup_update(cg, &period2, &err) == 0);
+	CHECK_STREQ(get("hull/u/cpu.max"), "20000 40000");
+
+	/* Swap alone: memory+swap against the limit the cgroup has. */
+	struct hull_resources swap = { .has_memory_swap = true, .memory_swap = 96 << 20 };
+	CHECK(hull_cgroup_update(cg, &swap, &err) == 0);
+	if (err)
+		fprintf(stderr, "  %s\n", err->msg);
+	CHECK_STREQ(get("hull/u/memory.swap.max"), "33554432");
+	CHECK_STREQ(get("hull/u/memory.max"), "67108864");
+
+	/* runc's 0 = unchanged; -1 memory without swap = both unlimited. */
+	struct hull_resources zeros = { .has_memory_limit = true, .memory_limit = 0,
+					.has_pids_limit = true, .pids_limit = 0,
+					.has_cpu_quota = true, .cpu_quota = 0 };
+	CHECK(hull_cgroup_update(cg, &zeros, &err) == 0);
+	CHECK_STREQ(get("hull/u/memory.max"), "67108864");
+	CHECK_STREQ(get("hull/u/pids.max"), "max");
+	CHECK_STREQ(get("hull/u/cpu.max"), "20000 40000");
+	struct hull_resources unl = { .has_memory_limit = true, .memory_limit = -1 };
+	CHECK(hull_cgroup_update(cg, &unl, &err) == 0);
+	CHECK_STREQ(get("hull/u/memory.max"), "max");
+	CHECK_STREQ(get("hull/u/memory.swap.max"), "max");
+
+	/* What update does not take is ignored, not applied. */
+	struct hull_hugepage_limit hp = { .page_size = "2MB", .limit = 4194304 };
+	struct hull_resources ign = { .hugepage_limits = &hp, .n_hugepage_limits = 1,
+				      .has_pids_limit = true, .pids_limit = 5 };
+	CHECK(hull_cgroup_update(cg, &ign, &err) == 0);
+	CHECK_STREQ(get("hull/u/pids.max"), "5");
+	CHECK(!exists("hull/u/hugetlb.2MB.max"));
+
+	/* A refused write puts back what was already written: cpu.weight
+	 * goes in before cpuset (not delegated here) fails. */
+	struct hull_resources bad = { .has_cpu_shares = true, .cpu_shares = 512, .cpu_cpus = "0" };
+	CHECK(hull_cgroup_update(cg, &bad, &err) == -EOPNOTSUPP);
+	CHECK(err && strstr(err->msg, "'cpuset'"));
+	CHECK_STREQ(get("hull/u/cpu.weight"), "100");
+
+	/* The same with a write the "kernel" refuses (a directory in the
+	 * way of a unified key): pids.max and memory.max come back. */
+	mkd("hull/u/memory.high");
+	struct hull_kv kv = { .key = "memory.high", .value = "1000000" };
+	struct hull_resources bad2 = { .has_pids_limit = true, .pids_limit = 50,
+				       .has_memory_limit = true, .memory_limit = 1 << 20,
+				       .unified = &kv, .n_unified = 1 };
+	CHECK(hull_cgroup_update(cg, &bad2, &err) < 0);
+	CHECK(err && strstr(err->msg, "memory.high"));
+	CHECK_STREQ(get("hull/u/pids.max"), "5");
+	CHECK_STREQ(get("hull/u/memory.max"), "max");
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/hull/u/memory.high", base);
+	rmdir(p);
+
+	CHECK(hull_cgroup_destroy(cg, &err) == 0);
+	hull_cgroup_free(cg);
+out:
+	hull_error_free(err);
+	teardown();
+}
+
+TEST(v2_stats)
+{
+	struct hull_error *err = NULL;
+	struct hull_cgroup_stats s;
+	struct hull_cgroup *cg;
+
+	setup_v2();
+	cg = create(NULL, "s", &err);
+	CHECK(cg);
+	if (!cg)
+		goto out;
+	put("hull/s/cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n"
+			       "nr_periods 10\nnr_throttled 2\nthrottled_usec 300\n");
+	put("hull/s/memory.current", "4096\n");
+	put("hull/s/memory.max", "1048576\n");
+	put("hull/s/memory.peak", "8192\n");
+	put("hull/s/memory.swap.current", "100\n");
+	put("hull/s/memory.swap.max", "max\n");
+	put("hull/s/memory.stat", "anon 1000\nfile 200\n");
+	put("hull/s/pids.current", "3\n");
+	put("hull/s/pids.max", "max\n");
+	put("hull/s/io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
+	put("hull/s/hugetlb.2MB.current", "2097152\n");
+	put("hull/s/hugetlb.2MB.max", "max\n");
+	put("hull/s/hugetlb.2MB.events", "max 4\n");
+
+	CHECK(hull_cgroup_stats(cg, &s, &err) == 0);
+	CHECK(s.cpu_total == 1500000 && s.cpu_user == 1000000 && s.cpu_kernel == 500000);
+	CHECK(s.cpu_periods == 10 && s.cpu_throttled_periods == 2 && s.cpu_throttled_time == 300000);
+	CHECK(s.memory_usage.usage == 4096 && s.memory_usage.limit == 1048576 && s.memory_usage.max == 8192);
+	CHECK(s.memory_swap.usage == 4196 && s.memory_swap.limit == UINT64_MAX);
+	CHECK(s.memory_cache == 200 && s.n_memory_raw == 2);
+	CHECK(s.n_memory_raw == 2 && streq(s.memory_raw[0].key, "anon") && s.memory_raw[0].value == 1000);
+	CHECK(s.pids_current == 3 && s.pids_limit == 0);
+	CHECK(s.n_io_service_bytes == 3 && s.n_io_serviced == 3);
+	if (s.n_io_service_bytes == 3)
+		CHECK(s.io_service_bytes[1].major == 8 && streq(s.io_service_bytes[1].op, "Write") &&
+		      s.io_service_bytes[1].value == 20);
+	if (s.n_io_serviced == 3)
+		CHECK(streq(s.io_serviced[0].op, "Read") && s.io_serviced[0].value == 1);
+	CHECK(s.n_hugetlb == 1 && streq(s.hugetlb[0].page_size, "2MB") && s.hugetlb[0].usage == 2097152 &&
+	      s.hugetlb[0].failcnt == 4);
+	hull_cgroup_stats_done(&s);
+
+	/* No memory files (controller not enabled): zeros, not an error. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/hull/s/memory.current", base);
+	unlink(p);
+	CHECK(hull_cgroup_stats(cg, &s, &err) == 0);
+	CHECK(s.memory_usage.usage == 0 && s.n_memory_raw == 0 && s.pids_current == 3);
+	hull_cgroup_stats_done(&s);
+
+	CHECK(hull_cgroup_destroy(cg, &err) == 0);
+	hull_cgroup_free(cg);
+out:
+	hull_error_free(err);
+	teardown();
+}
+
+TEST(v2_oom_watch)
+{
+	struct hull_error *err = NULL;
+	struct hull_oom_watch *w = NULL;
+	struct hull_cgroup *cg;
+	uint64_t kills = 99;
+
+	setup_v2();
+	cg = create(NULL, "o", &err);
+	CHECK(cg);
+	if (!cg)
+		goto out;
+	/* No memory.events: a clear refusal. */
+	CHECK(hull_cgroup_oom_watch(cg, &w, &err) == -EOPNOTSUPP);
+	CHECK(err && strstr(err->msg, "memory.events"));
+	/* Kills before the watch do not count. */
+	put("hull/o/memory.events", "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n");
+	CHECK(hull_cgroup_oom_watch(cg, &w, &err) == 0);
+	if (!w)
+		goto destroy;
+	struct pollfd pfd = { .fd = hull_oom_watch_fd(w), .events = POLLIN };
+	CHECK(poll(&pfd, 1, 0) == 0);
+	/* The kernel rewrites memory.events (a modify event) on a kill. */
+	put("hull/o/memory.events", "low 0\nhigh 0\nmax 5\noom 3\noom_kill 3\n");
+	CHECK(poll(&pfd, 1, 5000) == 1);
+	CHECK(hull_oom_watch_check(w, &kills, &err) == 0 && kills == 1);
+	CHECK(poll(&pfd, 1, 0) == 0);
+	CHECK(hull_oom_watch_check(w, &kills, &err) == 0 && kills == 0);
+	/* Other counters moving is not a kill. */
+	put("hull/o/memory.events", "low 0\nhigh 9\nmax 5\noom 3\noom_kill 3\n");
+	CHECK(poll(&pfd, 1, 5000) == 1);
+	CHECK(hull_oom_watch_check(w, &kills, &err) == 0 && kills == 0);
+	hull_oom_watch_free(w);
+destroy:
+	CHECK(hull_cgroup_destroy(cg, &err) == 0);
+	hull_cgroup_free(cg);
+out:
+	hull_error_free(err);
+	teardown();
+}
+
+TEST(v1_stats_and_update_order)
+{
+	struct hull_error *err = NULL;
+	struct hull_cgroup_stats s;
+	struct hull_cgroup *cg;
+
+	setup_v1();
+	cg = create(NULL, "v", &err);
+	CHECK(cg);
+	if (!cg)
+		goto out;
+	put("cpu,cpuacct/hull/v/cpuacct.usage", "5000\n");
+	put("cpu,cpuacct/hull/v/cpuacct.usage_percpu", "3000 2000 \n");
+	put("cpu,cpuacct/hull/v/cpuacct.usage_user", "4000\n");
+	put("cpu,cpuacct/hull/v/cpuacct.usage_sys", "1000\n");
+	put("cpu,cpuacct/hull/v/cpu.stat", "nr_periods 4\nnr_throttled 1\nthrottled_time 777\n");
+	put("memory/process_api/abc/hull/v/memory.usage_in_bytes", "65536\n");
+	put("memory/process_api/abc/hull/v/memory.limit_in_bytes", "9223372036854771712\n");
+	put("memory/process_api/abc/hull/v/memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	put("memory/process_api/abc/hull/v/memory.failcnt", "2\n");
+	put("memory/process_api/abc/hull/v/memory.stat", "cache 4096\nrss 8192\n");
+	put("pids/hull/v/pids.current", "2\n");
+	put("pids/hull/v/pids.max", "7\n");
+	put("blkio/hull/v/blkio.throttle.io_service_bytes_recursive", "8:0 Read 512\n8:0 Write 0\nTotal 512\n");
+	CHECK(hull_cgroup_stats(cg, &s, &err) == 0);
+	CHECK(s.cpu_total == 5000 && s.cpu_user == 4000 && s.cpu_kernel == 1000);
+	CHECK(s.n_cpu_percpu == 2 && s.cpu_percpu[0] == 3000);
+	CHECK(s.cpu_periods == 4 && s.cpu_throttled_time == 777);
+	CHECK(s.memory_usage.usage == 65536 && s.memory_usage.failcnt == 2 &&
+	      s.memory_usage.limit == 9223372036854771712ull);
+	CHECK(s.memory_cache == 4096 && s.pids_current == 2 && s.pids_limit == 7);
+	CHECK(s.n_io_service_bytes == 2 && streq(s.io_service_bytes[0].op, "Read") && s.io_service_bytes[0].value == 512);
+	hull_cgroup_stats_done(&s);
+
+	/* A failed update puts memory and memsw back (both were written). */
+	put("memory/process_api/abc/hull/v/memory.limit_in_bytes", "1048576\n");
+	put("memory/process_api/abc/hull/v/memory.memsw.limit_in_bytes", "2097152\n");
+	put("cpu,cpuacct/hull/v/cpu.shares", "1024\n");
+	struct hull_resources res = { .has_memory_limit = true, .memory_limit = 4 << 20,
+				      .has_memory_swap = true, .memory_swap = 8 << 20,
+				      .has_cpu_shares = true, .cpu_shares = 256 };
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/cpuset/hull/v/cpuset.cpus", base);
+	unlink(p);
+	mkdir(p, 0755); /* cpuset.cpus cannot be written */
+	res.cpu_cpus = "1";
+	CHECK(hull_cgroup_update(cg, &res, &err) < 0);
+	CHECK(err && strstr(err->msg, "cpuset.cpus"));
+	CHECK_STREQ(get("memory/process_api/abc/hull/v/memory.limit_in_bytes"), "1048576");
+	CHECK_STREQ(get("memory/process_api/abc/hull/v/memory.memsw.limit_in_bytes"), "2097152");
+	CHECK_STREQ(get("cpu,cpuacct/hull/v/cpu.shares"), "1024");
+	rmdir(p);
+	res.cpu_cpus = NULL;
+	CHECK(hull_cgroup_update(cg, &res, &err) == 0);
+	CHECK_STREQ(get("memory/process_api/abc/hull/v/memory.limit_in_bytes"), "4194304");
+	CHECK_STREQ(get("memory/process_api/abc/hull/v/memory.memsw.limit_in_bytes"), "8388608");
+	CHECK_STREQ(get("cpu,cpuacct/hull/v/cpu.shares"), "256");
+
 	CHECK(hull_cgroup_destroy(cg, &err) == 0);
 	hull_cgroup_free(cg);
 out:

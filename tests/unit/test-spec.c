@@ -548,6 +548,49 @@ TEST(resource_errors)
 	hull_spec_free(s);
 }
 
+/* A linux.resources object on its own (`hullrt update -r`). */
+static bool resources_fail(const char *json, const char *want)
+{
+	struct hull_resources r;
+	struct hull_error *err = NULL;
+	bool ok = hull_resources_parse(json, strlen(json), &r, &err) < 0 && err && startswith(err->msg, want);
+
+	if (!ok)
+		fprintf(stderr, "  %s: got '%s', want '%s'\n", json, err ? err->msg : "(success)", want);
+	hull_error_free(err);
+	return ok;
+}
+
+TEST(standalone_resources)
+{
+	const char *json = "{\"memory\": {\"limit\": 1048576, \"swap\": -1}, \"cpu\": {\"shares\": 512, "
+			   "\"realtimeRuntime\": 950000, \"realtimePeriod\": 1000000, \"cpus\": \"0-1\"}, "
+			   "\"pids\": {\"limit\": 10}, \"blockIO\": {\"weight\": 300}, \"unified\": {\"memory.high\": \"5\"}}\n";
+	struct hull_resources r;
+	struct hull_error *err = NULL;
+
+	CHECK(hull_resources_parse(json, strlen(json), &r, &err) == 0);
+	CHECK(r.has_memory_limit && r.memory_limit == 1048576 && r.has_memory_swap && r.memory_swap == -1);
+	CHECK(!r.has_memory_reservation && r.has_cpu_shares && r.cpu_shares == 512);
+	CHECK(r.has_cpu_rt_runtime && r.cpu_rt_runtime == 950000 && r.has_cpu_rt_period && r.cpu_rt_period == 1000000);
+	CHECK(!r.has_cpu_quota && streq(r.cpu_cpus, "0-1") && r.has_pids_limit && r.pids_limit == 10);
+	CHECK(r.has_blkio_weight && r.blkio_weight == 300 && r.n_unified == 1);
+	hull_resources_done(&r);
+	CHECK(!r.cpu_cpus && !r.unified);
+
+	CHECK(hull_resources_parse("{}", 2, &r, &err) == 0 && !r.has_memory_limit && !r.has_pids_limit);
+	hull_resources_done(&r);
+	/* Errors name the field inside the object, not a config.json path. */
+	CHECK(resources_fail("{\"memory\": {\"limit\": \"1g\"}}", "memory.limit: must be an integer"));
+	CHECK(resources_fail("{\"cpu\": {\"quota\": -2}}", "cpu.quota: must be between -1 and"));
+	CHECK(resources_fail("{\"pids\": 5}", "pids: must be an object"));
+	CHECK(resources_fail("{\"memory\": {}", "invalid JSON"));
+	CHECK(resources_fail("{} x", "invalid JSON"));
+	CHECK(resources_fail("", "invalid JSON"));
+	CHECK(resources_fail("[1]", "must be a JSON object"));
+	hull_error_free(err);
+}
+
 /* Returns the parsed mount of a config with one mount of these options. */
 static struct hull_spec *with_options(const char *type, const char *options)
 {
