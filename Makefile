@@ -96,12 +96,12 @@ clean:
 # go to $(O)/fuzz-corpus/spec; tests/fuzz/corpus/spec holds the seeds.
 .PHONY: fuzz
 FUZZ_CC ?= clang
-FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/error.c
+FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/seccomp-filter.c src/lib/path.c src/lib/error.c
 
 $(O)/fuzz-spec: $(FUZZ_SPEC_SRC) $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined -Isrc/lib \
-		$(shell pkg-config --cflags json-c) -o $@ $(FUZZ_SPEC_SRC) $(shell pkg-config --libs json-c)
+		$(shell pkg-config --cflags json-c libseccomp) -o $@ $(FUZZ_SPEC_SRC) $(shell pkg-config --libs json-c libseccomp)
 
 fuzz: $(O)/fuzz-spec
 	@mkdir -p $(O)/fuzz-corpus/spec

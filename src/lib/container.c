@@ -259,6 +259,43 @@ static pid_t clone_init(uint64_t flags)
 	return pid;
 }
 
+/* The init closed the sync socket without a word: it died.  Say how; a
+ * seccomp profile that denies what the init still does after loading it
+ * (the sync, the exec) is the usual cause. */
+static int init_died(struct create_ctx *c, struct hull_error **err)
+{
+	const char *hint = c->seccomp ? " (does linux.seccomp deny a syscall the runtime needs before exec?)" : "";
+	int status = 0;
+
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	c->pid = 0; /* reaped: nothing left for create_undo() to kill */
+	if (WIFSIGNALED(status)) {
+		const char *name = sigabbrev_np(WTERMSIG(status));
+		return hull_error_plain(err, EPIPE, "the container's init was killed by signal %d (SIG%s) during setup%s",
+					WTERMSIG(status), name ? name : "?", hint);
+	}
+	return hull_error_plain(err, EPIPE, "the container's init exited with status %d during setup%s",
+				WEXITSTATUS(status), hint);
+}
+
+/* The init loaded a filter with NOTIFY rules: its listener fd goes to the
+ * agent at listenerPath with the state (status "creating"), as runc does. */
+static int send_listener(struct create_ctx *c, struct hull_error **err)
+{
+	struct hull_state st;
+	_cleanup_close_ int fd = terminal_recv_fd(c->sync_fd);
+	_cleanup_free_ char *json = NULL;
+
+	if (fd < 0)
+		return hull_error_set(err, -fd, "cannot receive the seccomp listener");
+	fill_state(c, &st, HULL_STATUS_CREATING, NULL, NULL);
+	json = hull_state_to_json(&st, false);
+	if (!json)
+		return -ENOMEM;
+	return hull_seccomp_send_listener(c->seccomp, fd, c->pid, json, err);
+}
+
 /* Runs the parent's part of the sync protocol until the init is ready. */
 static int parent_sync(struct create_ctx *c, struct hull_error **err)
 {
@@ -298,8 +335,14 @@ static int parent_sync(struct create_ctx *c, struct hull_error **err)
 			}
 			continue;
 		}
+		if (t == SYNC_SECCOMP) {
+			int r = send_listener(c, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (t == 0)
-			return hull_error_set(err, EPIPE, "the container's init exited during setup");
+			return init_died(c, err);
 		return hull_error_set(err, t < 0 ? -t : EPROTO, "sync with the container's init");
 	}
 }
@@ -328,10 +371,17 @@ static uint64_t clone_flags(const struct hull_spec *spec, struct init_args *a)
 	return flags;
 }
 
+/* Compiled filters are cached in the state root (where no container id
+ * can start with a dot). */
 static int compile_seccomp(struct create_ctx *c, struct hull_error **err)
 {
 	_cleanup_strv_ char **warnings = NULL;
-	int r = hull_seccomp_compile(c->spec->linux.seccomp, &c->seccomp, &warnings, err);
+	_cleanup_free_ char *cache = NULL;
+	int r;
+
+	if (c->spec->linux.seccomp && asprintf(&cache, "%s/.seccomp-cache", c->o->root) < 0)
+		return -ENOMEM;
+	r = hull_seccomp_compile_cached(c->spec->linux.seccomp, cache, &c->seccomp, &warnings, err);
 
 	if (r < 0)
 		return r;

@@ -175,6 +175,21 @@ static int setup_terminal(struct init_state *s, struct hull_error **err)
 	return r;
 }
 
+/* Loads the filter; a notify listener fd goes to the parent at once, which
+ * passes it on to the agent at listenerPath. */
+static int load_seccomp(struct init_state *s, struct hull_error **err)
+{
+	int fd = hull_seccomp_load(s->a->seccomp, err);
+	int r = 0;
+
+	if (fd <= 0)
+		return fd;
+	if (sync_send(s->a->sync_fd, SYNC_SECCOMP, 0, "") < 0 || terminal_send_fd(s->a->sync_fd, fd) < 0)
+		r = hull_error_set(err, errno, "cannot pass the seccomp listener to hull");
+	close(fd);
+	return r;
+}
+
 __attribute__((noreturn)) void init_main(struct init_args *a)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
@@ -255,7 +270,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 		/* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN:
 		 * before the capabilities go (runc's order). */
 		if (!p->no_new_privileges)
-			TRY("seccomp", hull_seccomp_load(a->seccomp, &err));
+			TRY("seccomp", load_seccomp(s, &err));
 		TRY("user", process_set_user_and_caps(p, a->new_userns, &err));
 		TRY("cwd", process_enter_cwd(p->cwd ? p->cwd : "/", &err));
 		TRY("exec", process_find_exec(p, &s->exec_path, &err));
@@ -268,7 +283,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 		 * possible (what is left: the sync, the exec.fifo read, the
 		 * startContainer hooks and the exec, as in runc). */
 		if (p->no_new_privileges)
-			TRY("seccomp", hull_seccomp_load(a->seccomp, &err));
+			TRY("seccomp", load_seccomp(s, &err));
 	}
 
 	TRY("sync", sync_send(a->sync_fd, SYNC_READY, 0, ""));

@@ -579,7 +579,9 @@ static bool option_recursive(struct hull_mount *m, const char *opt)
 	for (size_t i = 0; i < ARRAY_SIZE(rec_mount_options); i++)
 		if (streq(opt, rec_mount_options[i].name)) {
 			m->rec_attr_clr |= rec_mount_options[i].clr;
-			m->rec_attr_clr &= ~rec_mount_options[i].set;
+			/* Not the atime bits: changing the atime mode takes
+			 * the whole _ATIME field in attr_clr (else EINVAL). */
+			m->rec_attr_clr &= ~(rec_mount_options[i].set & ~ATTR__ATIME);
 			m->rec_attr_set |= rec_mount_options[i].set;
 			m->rec_attr_set &= ~(rec_mount_options[i].clr & ~ATTR__ATIME);
 			if (rec_mount_options[i].clr & ATTR__ATIME)
@@ -878,6 +880,31 @@ static const char *const hook_names[HULL_HOOK__MAX] = {
 	[HULL_HOOK_CREATE_CONTAINER] = "createContainer", [HULL_HOOK_START_CONTAINER] = "startContainer",
 	[HULL_HOOK_POSTSTART] = "poststart",		 [HULL_HOOK_POSTSTOP] = "poststop",
 };
+
+/* Every table above, read in order: what `hullrt features` lists is what
+ * this parser accepts. */
+HULL_EXPORT const char *hull_spec_known_name(enum hull_spec_table table, size_t i)
+{
+	switch (table) {
+	case HULL_SPEC_NAMESPACES:
+		return i < ARRAY_SIZE(namespace_types) ? namespace_types[i].name : NULL;
+	case HULL_SPEC_CAPABILITIES:
+		return i < ARRAY_SIZE(capability_names) ? capability_names[i] : NULL;
+	case HULL_SPEC_HOOKS:
+		return i < ARRAY_SIZE(hook_names) ? hook_names[i] : NULL;
+	case HULL_SPEC_MOUNT_OPTIONS:
+		/* The dropped options (tmpcopyup, idmap, ridmap) are accepted
+		 * but not acted on: not listed. */
+		if (i < ARRAY_SIZE(mount_flags))
+			return mount_flags[i].name;
+		i -= ARRAY_SIZE(mount_flags);
+		if (i < ARRAY_SIZE(propagation_names))
+			return propagation_names[i].name;
+		i -= ARRAY_SIZE(propagation_names);
+		return i < ARRAY_SIZE(rec_mount_options) ? rec_mount_options[i].name : NULL;
+	}
+	return NULL;
+}
 
 static int parse_hook(struct json_object *o, const char *path, struct hull_hook *h, struct hull_error **err)
 {

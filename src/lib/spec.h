@@ -264,4 +264,17 @@ const char *hull_namespace_type_to_name(int type);          /* CLONE_NEWPID -> "
 int hull_signal_from_name(const char *name);               /* "TERM", "SIGTERM", "15" -> 15; -1 if unknown */
 int hull_capability_from_name(const char *name);           /* "CAP_SYS_ADMIN" -> 21; -1 if unknown */
 
+/* The names the parser accepts, read from its own tables (for `hullrt
+ * features`): the i-th name of a table, NULL past the end.  Capabilities
+ * come without their "CAP_" prefix; mount options are those mount(2)
+ * flags, propagation and recursive (mount_setattr) options hull applies,
+ * not filesystem data. */
+enum hull_spec_table {
+	HULL_SPEC_NAMESPACES,
+	HULL_SPEC_CAPABILITIES,
+	HULL_SPEC_MOUNT_OPTIONS,
+	HULL_SPEC_HOOKS,
+};
+const char *hull_spec_known_name(enum hull_spec_table table, size_t i);
+
 #endif

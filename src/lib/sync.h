@@ -7,6 +7,8 @@
  *                             <--  HOOKS (if prestart/createRuntime hooks)
  *   runs them, HOOKS_DONE ----->   pivot_root, process attributes
  *                             <--  CONSOLE (+ pty master as SCM_RIGHTS)
+ *   sends it to listenerPath   <--  SECCOMP (+ notify listener fd), once the
+ *                                   filter is loaded, if it has NOTIFY rules
  *                             <--  READY, or ERROR {stage, errno, message}
  *   state.json, pid file, ACK ->   waits on exec.fifo for start
  */
@@ -23,6 +25,7 @@ enum sync_type {
 	SYNC_READY,
 	SYNC_ACK,
 	SYNC_ERROR,
+	SYNC_SECCOMP,
 };
 
 struct sync_msg {

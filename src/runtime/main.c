@@ -153,7 +153,11 @@ static const struct rt_command commands[] = {
 	  "   --ignore-paused           exec into a paused container (the process waits for resume)\n"
 	  "   --apparmor, --process-label  accepted only empty: not supported\n"
 	  "   -h, --help                print this help\n" },
-	{ "features", NULL, "not implemented yet", NULL },
+	{ "features", cmd_features, "print the features this runtime supports, as JSON",
+	  "Usage: hullrt features\n"
+	  "\n"
+	  "Prints the runtime-spec features document: the spec versions, hooks, mount\n"
+	  "options, namespaces, capabilities, cgroup and seccomp support hullrt has.\n" },
 	{ "ps", cmd_ps, "list the processes of a container",
 	  "Usage: hullrt ps [options] CONTAINER_ID [ps options]\n"
 	  "\n"

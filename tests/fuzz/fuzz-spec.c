@@ -1,12 +1,15 @@
 /* libFuzzer target for the config.json parser: any input must either parse
  * or fail with a message, never crash, hang or leak.  `make fuzz` builds it
- * with -fsanitize=fuzzer,address,undefined and runs it for 30 s. */
+ * with -fsanitize=fuzzer,address,undefined and runs it for 30 s.  A parsed
+ * linux.seccomp is compiled too (seccomp-filter.c), under the same rule. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "error.h"
+#include "seccomp-filter.h"
 #include "spec.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,6 +24,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (spec && spec->has_process && (!spec->process.args || !spec->process.args[0] || !spec->process.cwd))
 		abort();
+	if (spec && spec->linux.seccomp) {
+		struct hull_seccomp *sc = NULL;
+		struct hull_error *serr = NULL;
+		char **warnings = NULL;
+
+		r = hull_seccomp_compile(spec->linux.seccomp, &sc, &warnings, &serr);
+		if (r == 0 ? (!sc || serr) : (sc || warnings || !serr || !serr->msg))
+			abort();
+		hull_seccomp_free(sc);
+		strv_free(warnings);
+		hull_error_free(serr);
+	}
 	hull_spec_free(spec);
 	hull_error_free(err);
 	return 0;

@@ -9,10 +9,24 @@ import signal
 
 import pytest
 
+from seccomp_agent import SeccompAgent
+
 pytestmark = pytest.mark.skipif(platform.machine() != "x86_64",
                                 reason="the profiles name x86_64 syscalls and architectures")
 
 SIGSYS_STATUS = 128 + signal.SIGSYS
+
+
+def assert_no_state(ctx):
+    """No container left in the state root (the cache of compiled filters,
+    .seccomp-cache, is not one)."""
+    left = [d for d in os.listdir(ctx.root) if not d.startswith(".")]
+    assert left == [], f"state left behind: {left}"
+
+
+def cached_filters(ctx):
+    d = ctx.root / ".seccomp-cache"
+    return sorted(os.listdir(d)) if d.exists() else []
 
 
 def allow_all(*rules, **extra):
@@ -128,9 +142,11 @@ def test_unknown_syscall_warns_and_runs(ctx, bundle):
      "config.json: linux.seccomp.syscalls[0].args[0].index: must be at most 5"),
     (allow_all({"names": "dup", "action": "SCMP_ACT_KILL"}),
      "config.json: linux.seccomp.syscalls[0].names: must be an array"),
-    (allow_all(rule("dup", "SCMP_ACT_NOTIFY"), listenerPath="/run/nowhere.sock"),
-     "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported "
-     "(hull has no seccomp notify listener)"),
+    (allow_all(rule("dup", "SCMP_ACT_NOTIFY")),
+     "config.json: linux.seccomp.listenerPath: is required with SCMP_ACT_NOTIFY"),
+    (allow_all(rule(["dup", "write"], "SCMP_ACT_NOTIFY"), listenerPath="/run/agent.sock"),
+     "config.json: linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for 'write': "
+     "the runtime needs it to hand the listener fd over"),
     ({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_QUICK"]},
      "config.json: linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_QUICK'"),
 ])
@@ -140,7 +156,8 @@ def test_bad_profile_is_refused_and_leaves_nothing(ctx, bundle, profile, message
     assert r.returncode == 1, r
     assert r.err == f"hullrt: {message}\n", r
     assert r.out == ""
-    assert os.listdir(ctx.root) == [], "state left behind"
+    assert_no_state(ctx)
+    assert cached_filters(ctx) == [], "an error was cached"
     assert ctx.rt("list", "-q").out == ""
 
 
@@ -207,3 +224,95 @@ def test_podman_style_profile_runs_a_shell(ctx, bundle):
     assert r.returncode == 0, r
     lines = r.out.splitlines()
     assert lines[0] == "hi" and lines[1].startswith("ret ") and lines[2] == "made", r
+    # syscalls newer than this libseccomp are skipped, each with a warning
+    assert all(line.startswith("hullrt: warning: config.json: linux.seccomp.syscalls[") and
+               line.endswith(", ignoring") for line in r.err.splitlines()), r.err
+
+
+@pytest.mark.parametrize("action,how", [("SCMP_ACT_KILL", "was killed by signal 31 (SIGSYS)"),
+                                        ("SCMP_ACT_ERRNO", "")])
+def test_profile_that_breaks_the_runtime_is_reported(ctx, bundle, action, how):
+    """A default-deny profile without an allow-list stops the init itself
+    right after loading: create fails, says so, and leaves nothing behind."""
+    bundle.linux["seccomp"] = {"defaultAction": action}
+    r = bundle.probe("pid").run()
+    assert r.returncode == 1, r
+    assert r.err.startswith("hullrt: the container's init ") and how in r.err, r
+    assert "(does linux.seccomp deny a syscall the runtime needs before exec?)" in r.err, r
+    assert_no_state(ctx)
+
+
+SYS_GETPPID_X86_64 = 110
+
+
+@pytest.mark.parametrize("nnp", [True, False])
+def test_notify_agent_gets_the_listener_and_answers(ctx, bundle, nnp):
+    """SCMP_ACT_NOTIFY: the agent at listenerPath receives the container
+    process state with the listener fd and answers the notified calls."""
+    sock = ctx.tmp / "agent.sock"
+    bundle.process["noNewPrivileges"] = nnp
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_NOTIFY"), listenerPath=str(sock),
+                                        listenerMetadata="probe=getppid")
+    with SeccompAgent(sock, ret=4242) as agent:
+        r = bundle.probe("sys", "getppid", "+", "sys", "getpid").run()
+    assert r.returncode == 0, r
+    assert r.out.splitlines() == ["ret 4242", "ret 1"], r
+    assert not agent.errors, agent.errors
+    assert len(agent.states) == 1, agent.states
+    st = agent.states[0]
+    assert st["fds"] == ["seccompFd"] and st["metadata"] == "probe=getppid", st
+    assert st["ociVersion"] == st["state"]["ociVersion"]
+    assert st["state"]["id"] == r.id and st["state"]["status"] == "creating", st
+    assert st["state"]["bundle"] == str(bundle.path), st
+    assert st["pid"] == st["state"]["pid"] and st["pid"] > 0, st
+    assert [nr for _, nr in agent.calls] == [SYS_GETPPID_X86_64], agent.calls
+
+
+def test_notify_without_agent_fails_and_leaves_nothing(ctx, bundle):
+    sock = ctx.tmp / "nobody.sock"
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_NOTIFY"), listenerPath=str(sock))
+    r = bundle.probe("sys", "getppid").run()
+    assert r.returncode == 1, r
+    assert r.err == (f"hullrt: cannot connect to the seccomp listener socket '{sock}': "
+                     "No such file or directory\n"), r
+    assert_no_state(ctx)
+
+
+def test_user_namespace_without_no_new_privileges(ctx, bundle):
+    """In a new user namespace the init loads the filter with the
+    CAP_SYS_ADMIN it holds there (no no_new_privs), then drops it."""
+    os.chmod(ctx.tmp, 0o755)  # the mapped root must reach the rootfs
+    bundle.linux["namespaces"].append({"type": "user"})
+    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if not m["destination"].startswith("/sys")]
+    bundle.process["noNewPrivileges"] = False
+    bundle.process["user"] = {"uid": 1000, "gid": 1000}
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_ERRNO", errnoRet=errno.EOPNOTSUPP))
+    r = bundle.probe("sys", "getppid", "+", "nnp", "+", "ids").run()
+    assert r.returncode == 0, r
+    lines = r.out.splitlines()
+    assert lines[:2] == [f"errno {errno.EOPNOTSUPP} EOPNOTSUPP", "NoNewPrivs 0"], r.out
+    assert "uid 1000" in lines, r.out
+
+
+def test_compiled_filter_is_cached_in_the_state_root(ctx, bundle):
+    """The second container with the same profile reads the compiled filter
+    back (same warnings, same effect); another profile gets its own."""
+    bundle.linux["seccomp"] = allow_all(rule(["getppid", "no_such_syscall"], "SCMP_ACT_ERRNO",
+                                             errnoRet=errno.EOPNOTSUPP))
+    first = bundle.probe("sys", "getppid").run()
+    assert first.returncode == 0 and first.out == f"errno {errno.EOPNOTSUPP} EOPNOTSUPP\n", first
+    files = cached_filters(ctx)
+    assert len(files) == 1, files
+    st = os.stat(ctx.root / ".seccomp-cache" / files[0])
+    assert st.st_uid == 0 and st.st_mode & 0o077 == 0, oct(st.st_mode)
+    assert os.stat(ctx.root / ".seccomp-cache").st_mode & 0o077 == 0
+    again = bundle.probe("sys", "getppid").run()
+    assert again.returncode == 0 and again.out == first.out and again.err == first.err, again
+    assert "unknown syscall 'no_such_syscall', ignoring" in again.err, again
+    assert cached_filters(ctx) == files
+    bundle.linux["seccomp"] = allow_all(rule("getppid", "SCMP_ACT_ERRNO", errnoRet=errno.EXDEV))
+    other = bundle.probe("sys", "getppid").run()
+    assert other.returncode == 0 and other.out == f"errno {errno.EXDEV} EXDEV\n", other
+    assert len(cached_filters(ctx)) == 2

@@ -63,10 +63,19 @@ def test_proc_self_exe_shebang(ctx, bundle, runtime_hash):
         return  # refusing is fine
     rt_stat = os.stat(runtime_hash)
     pid = ctx.state(r.id)["pid"]
+    # Until it execs, the init is a clone of the runtime (its exe is the
+    # runtime binary, its cmdline the create command's): only what it runs
+    # after the exec counts.
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        before_exec = f.read()
     ctx.rt("start", r.id)
     # whatever the init became, it is not the runtime binary from disk
     for _ in range(25):
         try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read() == before_exec:
+                    subprocess.run(["sleep", "0.02"])
+                    continue
             st = os.stat(f"/proc/{pid}/exe")
         except OSError:
             break

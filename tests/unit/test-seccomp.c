@@ -1,6 +1,7 @@
 /* Unit tests for seccomp-filter.c: linux.seccomp in, a BPF program (or an
  * error naming the field) and warnings out; one filter loaded for real in a
  * child process. */
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -149,7 +150,14 @@ TEST(bad_profiles_name_the_field)
 	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 70000}]}",
 			 "config.json: linux.seccomp.syscalls[0].errnoRet: must be at most 65535"));
 	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
-			 "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported (hull has no seccomp notify listener)"));
+			 "config.json: linux.seccomp.listenerPath: is required with SCMP_ACT_NOTIFY"));
+	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_NOTIFY\", \"listenerPath\": \"/run/agent.sock\"}",
+			 "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"));
+	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": ["
+			 " {\"names\": [\"mkdir\", \"sendmsg\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+			 "config.json: linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for 'sendmsg': the runtime needs it to hand the listener fd over"));
+	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 5}",
+			 "config.json: linux.seccomp.listenerPath: must be a string"));
 	CHECK(fails_with("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_KILL\","
 			 " \"args\": [{\"index\": 6, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
 			 "config.json: linux.seccomp.syscalls[0].args[0].index: must be at most 5"));
@@ -174,9 +182,16 @@ TEST(names_match_the_parser)
 		char json[256];
 		struct result res;
 
-		snprintf(json, sizeof(json), "{\"defaultAction\": \"%s\"}", hull_seccomp_action_name(i));
+		/* NOTIFY cannot be the default: as a rule's action, with a listener. */
+		if (streq(hull_seccomp_action_name(i), "SCMP_ACT_NOTIFY"))
+			snprintf(json, sizeof(json),
+				 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/x.sock\","
+				 " \"syscalls\": [{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}");
+		else
+			snprintf(json, sizeof(json), "{\"defaultAction\": \"%s\"}", hull_seccomp_action_name(i));
 		res = compile(json);
 		CHECK(res.r == 0);
+		CHECK(hull_seccomp_notify(res.sc) == streq(hull_seccomp_action_name(i), "SCMP_ACT_NOTIFY"));
 		result_done(&res);
 	}
 	for (size_t i = 0; hull_seccomp_operator_name(i); i++) {
@@ -207,7 +222,7 @@ TEST(names_match_the_parser)
 	}
 	CHECK(hull_seccomp_action_name(0) && hull_seccomp_operator_name(6) && !hull_seccomp_operator_name(7));
 	CHECK(hull_seccomp_flag_supported("SECCOMP_FILTER_FLAG_LOG"));
-	CHECK(!hull_seccomp_flag_supported("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
+	CHECK(hull_seccomp_flag_supported("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")); /* kernel >= 6.0 */
 	CHECK(!hull_seccomp_flag_supported("nope"));
 }
 
@@ -254,4 +269,111 @@ TEST(loaded_filter_acts)
 	/* Without a filter, nothing is denied. */
 	CHECK(child_errno(NULL, SYS_getppid, 0) == 0);
 	result_done(&res);
+}
+
+static int count_files(const char *dir)
+{
+	int n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The one cache file in dir, its path into buf. */
+static bool only_file(const char *dir, char *buf, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(buf, size, "%s/%s", dir, e->d_name);
+			found = true;
+		}
+	if (d)
+		closedir(d);
+	return found && count_files(dir) == 1;
+}
+
+static struct result compile_cached(const char *json, const char *dir)
+{
+	struct result res = { 0 };
+	struct json_object *o = json_tokener_parse(json);
+
+	res.r = hull_seccomp_compile_cached(o, dir, &res.sc, &res.warnings, &res.err);
+	json_object_put(o);
+	return res;
+}
+
+static const char profile_a[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"],"
+				" \"syscalls\": [{\"names\": [\"getppid\", \"fake_call\"], \"action\": \"SCMP_ACT_ERRNO\"}]}";
+static const char profile_b[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\","
+				" \"syscalls\": [{\"names\": [\"dup\"], \"action\": \"SCMP_ACT_KILL\"}]}";
+
+TEST(cache_gives_back_the_same_filter_and_warnings)
+{
+	char tmpl[] = "/tmp/hull-sc-cache-XXXXXX", dir[64], file[512];
+	struct result plain, first, second;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(dir, sizeof(dir), "%s/cache", tmpl); /* made by the call */
+	plain = compile(profile_a);
+	first = compile_cached(profile_a, dir);
+	CHECK(first.r == 0 && hull_seccomp_equal(plain.sc, first.sc));
+	CHECK(only_file(dir, file, sizeof(file)));
+	second = compile_cached(profile_a, dir);
+	CHECK(second.r == 0 && hull_seccomp_equal(plain.sc, second.sc));
+	CHECK(second.warnings && first.warnings && streq(second.warnings[0], first.warnings[0]) && !second.warnings[1]);
+	CHECK(streq(first.warnings ? first.warnings[0] : NULL,
+		    "config.json: linux.seccomp.syscalls[0].names[1]: unknown syscall 'fake_call', ignoring"));
+	result_done(&second);
+
+	/* A truncated file is a miss, compiled again and rewritten. */
+	CHECK(truncate(file, 40) == 0);
+	second = compile_cached(profile_a, dir);
+	CHECK(second.r == 0 && hull_seccomp_equal(plain.sc, second.sc) && second.warnings);
+	CHECK(only_file(dir, file, sizeof(file)));
+	result_done(&second);
+
+	/* Another profile's file under this name (a hash collision) is a
+	 * miss: the filter is B's, never A's. */
+	struct result plain_b = compile(profile_b), b;
+	char file_b[512];
+	b = compile_cached(profile_b, dir);
+	CHECK(b.r == 0 && count_files(dir) == 2);
+	result_done(&b);
+	snprintf(file_b, sizeof(file_b), "%s", file);
+	{
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (e->d_name[0] != '.' && !strstr(file, e->d_name))
+				snprintf(file_b, sizeof(file_b), "%s/%s", dir, e->d_name);
+		if (d)
+			closedir(d);
+	}
+	CHECK(rename(file, file_b) == 0); /* A's content under B's name */
+	b = compile_cached(profile_b, dir);
+	CHECK(b.r == 0 && hull_seccomp_equal(plain_b.sc, b.sc) && !hull_seccomp_equal(plain.sc, b.sc));
+	CHECK(b.warnings == NULL);
+	result_done(&b);
+	result_done(&plain_b);
+
+	/* Errors are not cached. */
+	int before = count_files(dir);
+	b = compile_cached("{\"defaultAction\": \"SCMP_ACT_NOPE\"}", dir);
+	CHECK(b.r == -EINVAL && b.sc == NULL && count_files(dir) == before);
+	result_done(&b);
+
+	result_done(&first);
+	result_done(&plain);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	CHECK(system(cmd) == 0);
 }

@@ -279,6 +279,42 @@ TEST(full_config_mounts)
 	hull_spec_free(s);
 }
 
+/* The atime mode is one field: mount_setattr wants all of _ATIME (0x70)
+ * cleared whenever one of its values is set. */
+TEST(recursive_atime_options)
+{
+	static const struct {
+		const char *opts;
+		uint64_t set, clr;
+	} cases[] = {
+		{ "\"rnoatime\"", 0x10, 0x70 },
+		{ "\"rstrictatime\"", 0x20, 0x70 },
+		{ "\"rrelatime\"", 0, 0x70 },
+		{ "\"rnoatime\", \"rrelatime\"", 0, 0x70 },
+		{ "\"rro\", \"rnoatime\", \"rrw\"", 0x10, 0x71 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char extra[256];
+		_cleanup_free_ char *json = NULL;
+		struct hull_spec *s;
+
+		snprintf(extra, sizeof(extra),
+			 "\"mounts\": [{\"destination\": \"/m\", \"type\": \"tmpfs\", \"options\": [%s]}]", cases[i].opts);
+		json = config_with(extra);
+		s = parse_ok(json);
+		CHECK(s && s->n_mounts == 1);
+		if (s && s->n_mounts == 1) {
+			if (s->mounts[0].rec_attr_set != cases[i].set || s->mounts[0].rec_attr_clr != cases[i].clr)
+				fprintf(stderr, "  [%s]: set %#llx clr %#llx\n", cases[i].opts,
+					(unsigned long long)s->mounts[0].rec_attr_set,
+					(unsigned long long)s->mounts[0].rec_attr_clr);
+			CHECK(s->mounts[0].rec_attr_set == cases[i].set && s->mounts[0].rec_attr_clr == cases[i].clr);
+		}
+		hull_spec_free(s);
+	}
+}
+
 TEST(full_config_linux)
 {
 	struct hull_spec *s = parse_ok(full_config);
