@@ -20,6 +20,7 @@ re-parented to it and reaped by pid; a shim is only ever killed when its
 command line names this module's containerd socket.
 """
 import ctypes
+import errno
 import hashlib
 import io
 import json
@@ -232,8 +233,11 @@ def containerd(base_bundle):
         for d in reversed(made):
             try:
                 os.rmdir(d)
-            except OSError as ex:
-                problems.append(f"cannot remove {d}: {ex}")
+            except FileNotFoundError:
+                pass
+            except OSError as ex:  # not empty: maybe another containerd's now
+                if ex.errno != errno.ENOTEMPTY:
+                    problems.append(f"cannot remove {d}: {ex}")
         assert not problems, problems
 
 
