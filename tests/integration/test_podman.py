@@ -124,6 +124,28 @@ def test_podman_run_options(ctx, podman):
     assert sorted(os.listdir(vol)) == ["x"]
 
 
+def test_podman_host_namespaces(ctx, podman):
+    """--pid host --uts host: the spec has no pid or uts namespace."""
+    r = podman("run", "--rm", *podman.opts, "--pid", "host", "--uts", "host", podman.image,
+               "sh", "-c", "readlink /proc/self/ns/pid; readlink /proc/self/ns/uts; hostname")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [os.readlink("/proc/self/ns/pid"), os.readlink("/proc/self/ns/uts"),
+                                     os.uname().nodename]
+
+
+def test_podman_user_namespace(ctx, podman):
+    """--uidmap/--gidmap: root in the container is 200000 on the host."""
+    vol = ctx.tmp / "uvol"
+    vol.mkdir()
+    os.chmod(vol, 0o777)
+    r = podman("run", "--rm", *podman.opts, "--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536",
+               "-v", f"{vol}:/data", podman.image, "sh", "-c", "cat /proc/self/uid_map; id -u; touch /data/f")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["0", "200000", "65536", "0"]
+    st = os.stat(vol / "f")
+    assert (st.st_uid, st.st_gid) == (200000, 200000)
+
+
 def test_podman_restart(ctx, podman):
     """restart: the runtime's kill, delete, create and start again on the same bundle."""
     name = "c4"
