@@ -49,13 +49,10 @@ DISABLED = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.co
             "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
 
 
-def runtimes(hull_xfail=None):
+def runtimes():
     """The runtimes a test runs against: runc (validates the test), then the
-    runtime under test; hull_xfail marks only the latter, for a hullrt
-    feature that is not merged yet."""
+    runtime under test."""
     hull = pytest.param(HULLRT, id="hullrt")
-    if hull_xfail:
-        hull = pytest.param(HULLRT, id="hullrt", marks=pytest.mark.xfail(reason=hull_xfail, strict=True))
     runc = pytest.param(RUNC, id="runc", marks=pytest.mark.skipif(not os.access(RUNC, os.X_OK),
                                                                   reason="Debian's runc is not installed"))
     return pytest.mark.parametrize("runtime", [runc, hull])
@@ -73,14 +70,6 @@ def _cmdline(pid):
             return f.read().split(b"\0")
     except OSError:
         return []
-
-
-def _ppid(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def oci_archive(layer_tar, out, name):
