@@ -25,18 +25,17 @@ import hashlib
 import io
 import json
 import os
-import pty
 import shutil
 import signal
 import subprocess
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CGROUP_ROOT, HULLRT, mounts_under, pid_alive, wait_for
+from ptyrun import run_in_pty
 
 CONTAINERD = shutil.which("containerd")
 CTR = shutil.which("ctr")
@@ -471,33 +470,6 @@ def test_ctr_kill_paused_task(ctx, cd, all_):
     r = cd.ctr("task", "delete", cid)
     assert r.returncode == 0, r.stderr
     assert not os.path.exists(cd.cgroup("freezer", cid))
-
-
-def run_in_pty(argv, timeout=60):
-    """Runs argv with a pseudo-terminal as its stdio; returns (exit code, output lines)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(argv[0], [str(a) for a in argv])
-        finally:
-            os._exit(127)
-    out = b""
-    end = time.monotonic() + timeout
-    try:
-        while time.monotonic() < end:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not data:
-                break
-            out += data
-        else:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        os.close(fd)
-    _, st = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(st), out.decode(errors="replace").replace("\r", "").splitlines()
 
 
 @runtimes()

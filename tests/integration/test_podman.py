@@ -1,19 +1,21 @@
-"""podman smoke test: podman drives the runtime under test (--runtime).
+"""podman end to end: Debian's podman (and conmon) drive the runtime under
+test (--runtime); HULLRT=$(which runc) validates the tests.
 
 podman runs in its own temporary --root/--runroot with the vfs storage
-driver (no overlay mounts to leave behind), cgroupfs and a file events
-backend, and puts its cgroups under a parent named after the test."""
+driver (no overlay mounts to leave behind), cgroupfs, a file events backend,
+no network and no pulls, and puts its cgroups under a parent named after
+the test.  The image is imported from the suite's busybox rootfs.  The
+container's and conmon's pids are noted: teardown fails the test if either
+is left running."""
 import os
-import pty
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CGROUP_ROOT, HULLRT, pid_alive, wait_for
+from ptyrun import run_in_pty
 
 PODMAN = shutil.which("podman")
 
@@ -257,40 +259,13 @@ def test_podman_update(ctx, podman):
     assert r.returncode == 0, r.stderr
 
 
-def _run_in_pty(argv, timeout=60):
-    """Runs argv with a pseudo-terminal as its stdio; returns (exit code, output)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(argv[0], argv)
-        finally:
-            os._exit(127)
-    out = b""
-    end = time.monotonic() + timeout
-    try:
-        while time.monotonic() < end:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not data:
-                break
-            out += data
-        else:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        os.close(fd)
-    _, st = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(st), out.decode(errors="replace").replace("\r", "")
-
-
 def test_podman_run_tty(ctx, podman):
     """run -t: podman hands the runtime a console socket; the container's
     stdio is its /dev/pts/0 and the output reaches podman's terminal."""
-    rc, out = _run_in_pty(podman.argv + ["run", "--rm", "-t", *podman.opts, podman.image,
+    rc, lines = run_in_pty(podman.argv + ["run", "--rm", "-t", *podman.opts, podman.image,
                                          "sh", "-c", "tty; echo hello-tty; readlink /proc/self/fd/2; exit 3"])
-    assert rc == 3, out
-    assert out.splitlines()[-3:] == ["/dev/pts/0", "hello-tty", "/dev/pts/0"], out
+    assert rc == 3, lines
+    assert lines[-3:] == ["/dev/pts/0", "hello-tty", "/dev/pts/0"], lines
 
 
 def test_podman_default_seccomp_profile_is_applied(ctx, podman):
