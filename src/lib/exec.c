@@ -123,8 +123,11 @@ static int child_terminal(struct exec_child *c, struct hull_error **err)
 	const struct hull_process *p = c->p;
 	struct stat st;
 	int master, slave, index, r;
-	/* O_NOFOLLOW: a symlink planted there is refused below, not followed. */
-	_cleanup_close_ int ptmx = open("/dev/pts/ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NOFOLLOW: a symlink planted there is refused below, not followed;
+	 * no magic links on the way (/dev/pts -> /proc/self/fd/N, one of the
+	 * caller's fds, would lead out of the container). */
+	_cleanup_close_ int ptmx = sys_openat2(AT_FDCWD, "/dev/pts/ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+					      RESOLVE_NO_MAGICLINKS);
 
 	if (ptmx < 0)
 		return hull_error_set(err, errno, "cannot open the container's /dev/pts/ptmx");
@@ -157,8 +160,11 @@ static int set_oom_score_adj(const struct hull_process *p, struct hull_error **e
 static char *lookup_home(uid_t uid)
 {
 	/* Non-blocking and regular files only: a FIFO planted at
-	 * /etc/passwd must not hang us. */
-	int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	 * /etc/passwd must not hang us.  No magic links: /etc/passwd ->
+	 * /proc/self/fd/N would read one of the caller's (host) files into
+	 * the container's HOME. */
+	int fd = sys_openat2(AT_FDCWD, "/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0,
+			     RESOLVE_NO_MAGICLINKS);
 	_cleanup_fclose_ FILE *f = NULL;
 	struct stat st;
 	char line[1024];
@@ -210,6 +216,30 @@ static int move_above(int fd, int min)
 	return n;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every fd from first on but the n in keep (all >= first): the
+ * caller's fds that were not passed with --preserve-fds are gone before
+ * we join anything, so no path through /proc/self/fd/N met in the
+ * container can reach them. */
+static void close_others(int first, int *keep, size_t n)
+{
+	int from = first;
+
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i <= n; i++) {
+		int to = i < n ? keep[i] - 1 : INT_MAX;
+		if (to >= from && sys_close_range((unsigned)from, (unsigned)to, 0) < 0)
+			for (int fd = from; fd <= to && fd < 65536; fd++)
+				close(fd); /* before 5.9 */
+		if (i < n)
+			from = keep[i] + 1;
+	}
+}
+
 __attribute__((noreturn)) static void child_main(struct exec_child *c)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
@@ -226,6 +256,23 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+
+	/* Our own fds above the preserved ones, then nothing else there. */
+	int first = 3 + c->o->preserve_fds;
+	c->sync_fd = move_above(c->sync_fd, first);
+	if (c->sync_fd < 0)
+		_exit(255);
+	int *fds[] = { &c->dmz_fd, &c->pidfd, &c->rootfd };
+	int keep[4] = { c->sync_fd };
+	size_t n_keep = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] < 0)
+			continue;
+		if ((*fds[i] = move_above(*fds[i], first)) < 0)
+			TRY("fds", hull_error_set(&err, errno, "cannot move an fd above the preserved ones"));
+		keep[n_keep++] = *fds[i];
+	}
+	close_others(first, keep, n_keep);
 
 	if (c->cg && !c->late_cgroup)
 		TRY("cgroup", hull_cgroup_enter_self(c->cg, c->in_unified, &err));
@@ -264,18 +311,13 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		TRY("no_new_privs", hull_error_set(&err, errno, "cannot set no_new_privs"));
 
-	/* seccomp: load the container's filter (linux.seccomp of the spec in
-	 * <root>/<id>/exec.json, see hull_container_load_spec) HERE, as the
-	 * last step before exec, when p->no_new_privileges is set.  Without
-	 * no_new_privileges loading a filter needs CAP_SYS_ADMIN, so runc then
-	 * loads it before process_set_user_and_caps() above: move the call
-	 * there for that case.  Report a failure with TRY("seccomp", ...). */
+	/* seccomp: load the container's filter HERE (c->o->spec->linux.seccomp;
+	 * hullrt always passes the spec, see hull_container_load_spec), as
+	 * the last step before exec, when p->no_new_privileges is set.
+	 * Without no_new_privileges loading a filter needs CAP_SYS_ADMIN, so
+	 * runc then loads it before process_set_user_and_caps() above: load
+	 * it there in that case.  Report a failure with TRY("seccomp", ...). */
 
-	c->sync_fd = move_above(c->sync_fd, 3 + c->o->preserve_fds);
-	if (c->sync_fd < 0)
-		_exit(255);
-	if (c->dmz_fd >= 0 && (c->dmz_fd = move_above(c->dmz_fd, 3 + c->o->preserve_fds)) < 0)
-		TRY("fds", hull_error_set(&err, errno, "cannot move the dmz fd"));
 	TRY("fds", process_prepare_fds(c->o->preserve_fds, &err));
 	umask(p->has_umask ? p->umask : 022);
 

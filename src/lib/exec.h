@@ -29,6 +29,10 @@ struct hull_exec_opts {
 	const char *pid_file; /* absolute, or NULL */
 	int preserve_fds;     /* fds 3 .. 3+N-1 are passed to the process */
 	bool ignore_paused;   /* exec into a paused (frozen) container too */
+	/* The spec the container was created with (hull_container_load_spec),
+	 * for what applies to every process of it (linux.seccomp); NULL if
+	 * the caller has not loaded it. */
+	const struct hull_spec *spec;
 };
 
 /* Loads the spec the container was created with (<root>/<id>/exec.json):

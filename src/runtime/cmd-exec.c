@@ -322,7 +322,7 @@ int cmd_exec(int argc, char **argv)
 	struct exec_args a = {};
 	struct hull_spec *spec = NULL;
 	struct hull_process *proc = NULL;
-	const struct hull_process *p;
+	const struct hull_process *p = NULL;
 	pid_t pid;
 	int r = parse_args(argc, argv, &a);
 
@@ -330,16 +330,18 @@ int cmd_exec(int argc, char **argv)
 		exec_args_done(&a);
 		return r < 0 ? 0 : r;
 	}
-	if (a.process_file) {
+	/* The container's spec, also with --process: its linux section
+	 * (seccomp) applies to every process of the container. */
+	r = hull_container_load_spec(rt.root, a.id, &spec, &err);
+	if (r == 0 && a.process_file) {
 		r = hull_process_load(a.process_file, &proc, &err);
 		p = proc;
-	} else {
-		r = hull_container_load_spec(rt.root, a.id, &spec, &err);
-		if (r == 0 && !spec->has_process)
+	} else if (r == 0) {
+		if (!spec->has_process)
 			r = hull_error_plain(&err, EINVAL, "container '%s' has no process to start from", a.id);
 		if (r == 0 && (r = apply_overrides(&a, &spec->process)) != 0)
 			goto out; /* already printed */
-		p = spec ? &spec->process : NULL;
+		p = &spec->process;
 	}
 	if (r < 0) {
 		rt_error("exec failed: %s", err && err->msg ? err->msg : strerror(-r));
@@ -375,6 +377,7 @@ int cmd_exec(int argc, char **argv)
 		.pid_file = pid_file,
 		.preserve_fds = a.preserve_fds,
 		.ignore_paused = a.ignore_paused,
+		.spec = spec,
 	};
 	r = hull_container_exec(&o, p, &pid, &err);
 	if (r < 0) {

@@ -433,3 +433,37 @@ def test_no_leftover_processes(ctx, running):
     procs = [p for p in exec_probe(ctx, cid, "ls", "/proc").split() if p.isdigit()]
     assert len(procs) == 2, procs
     assert proc_starttime(init) is not None
+
+
+def test_no_pivot_container(ctx, bundle):
+    """With --no-pivot the init is chrooted, not pivoted: exec lands in the
+    same root, not at the mount namespace's root."""
+    (bundle.rootfs / "marker").write_text("rootfs\n")
+    bundle.probe("sleep", "1000")
+    r = bundle.create(None, "--no-pivot")
+    ctx.rt("start", r.id, check=0)
+    assert exec_probe(ctx, r.id, "cat", "/marker") == "rootfs\n"
+    assert "inside yes" in exec_probe(ctx, r.id, "cwd-inside")
+
+
+def test_bad_cwd_and_not_executable(ctx, running):
+    cid, _ = running
+    r = ex(ctx, cid, "/probe", "cwd", opts=("--cwd", "/no/such/dir"))
+    assert r.returncode == 255, r
+    assert "/no/such/dir" in r.err, r
+    r = ex(ctx, cid, "/etc")
+    assert r.returncode == 255, r
+    r = ex(ctx, cid, "/etc/passwd")
+    assert r.returncode == 255, r
+
+
+def test_home_from_passwd(ctx, running):
+    """HOME, when the process has none, is the user's home in the
+    container's /etc/passwd, else "/" (as runc)."""
+    cid, _ = running
+    env = exec_probe(ctx, cid, "env").splitlines()
+    assert "HOME=/root" in env, env
+    env = exec_probe(ctx, cid, "env", opts=("-u", "65534")).splitlines()
+    assert "HOME=/nonexistent" in env, env
+    env = exec_probe(ctx, cid, "env", opts=("-e", "HOME=/mine")).splitlines()
+    assert [e for e in env if e.startswith("HOME=")] == ["HOME=/mine"], env

@@ -300,6 +300,10 @@ def test_podman_exec_options(ctx, podman):
         r = podman("exec", "-e", "HULLX=42", "--workdir", "/tmp", name, "/bin/sh", "-c", "echo $HULLX $(pwd); exit 4")
         assert r.returncode == 4, r.stderr
         assert r.stdout == "42 /tmp\n", (r.stdout, r.stderr)
+        # -t: conmon gets the pty master over --console-socket
+        r = podman("exec", "-t", name, "/probe", "tty")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.replace("\r\n", "\n").splitlines()[0].startswith("0 tty /dev/pts/"), r.stdout
         r = podman("exec", name, "/nonexistent")
         assert r.returncode != 0 and "nonexistent" in r.stderr, (r.returncode, r.stderr)
     finally:

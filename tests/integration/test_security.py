@@ -287,3 +287,23 @@ def test_exec_cwd_through_inherited_host_fd(ctx, running):
         assert "root" not in p.stdout.split(), "the host directory is the cwd: " + p.stdout
     else:
         assert p.returncode == 255, p
+
+
+def test_exec_passwd_through_inherited_host_fd(ctx, bundle):
+    """/etc/passwd -> /proc/self/fd/N: the runtime must not read a host file
+    it was handed (fd N) into the exec'd process's HOME."""
+    secret = ctx.tmp / "host-secret"
+    secret.write_text("root:x:0:0:root:/HOST-SECRET:/bin/sh\n")
+    bundle.probe("sleep", "1000")
+    cid = bundle.run_detached().id
+    fd = os.open(secret, os.O_RDONLY)
+    try:
+        os.set_inheritable(fd, True)
+        passwd = bundle.rootfs / "etc" / "passwd"
+        passwd.unlink()
+        passwd.symlink_to(f"/proc/self/fd/{fd}")
+        p = subprocess.run([ctx.runtime, "--root", str(ctx.root), "exec", cid, "/probe", "env"],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, pass_fds=(fd,), timeout=30)
+    finally:
+        os.close(fd)
+    assert "HOST-SECRET" not in p.stdout + p.stderr, p

@@ -1067,3 +1067,38 @@ cleanup:
 out:
 	hull_error_free(err);
 }
+
+/* ---- entering from the new process itself (exec) ---- */
+
+TEST(hybrid_enter_self_writes_tasks)
+{
+	struct hull_error *err = NULL;
+	struct hull_cgroup *cg;
+
+	setup_hybrid();
+	cg = create(NULL, "s", &err);
+	CHECK(cg);
+	if (!cg)
+		goto out;
+	/* v1: "0" into tasks (the calling thread, no threadgroup lock), not
+	 * cgroup.procs; cgroup2 has only cgroup.procs. */
+	CHECK(hull_cgroup_enter_self(cg, false, &err) == 0);
+	CHECK_STREQ(get("freezer/hull/s/tasks"), "0");
+	CHECK_STREQ(get("memory/process_api/abc/hull/s/tasks"), "0");
+	CHECK(!exists("freezer/hull/s/cgroup.procs"));
+	CHECK_STREQ(get("unified/hull/s/cgroup.procs"), "0");
+	/* skip_unified: born there with CLONE_INTO_CGROUP, nothing to write */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/unified/hull/s/cgroup.procs", base);
+	CHECK(unlink(p) == 0);
+	CHECK(hull_cgroup_enter_self(cg, true, &err) == 0);
+	CHECK(!exists("unified/hull/s/cgroup.procs"));
+	CHECK_STREQ(get("pids/hull/s/tasks"), "0");
+	/* a fake tree is no cgroupfs: no fd for clone3 */
+	CHECK(hull_cgroup_open_unified(cg) == -ENOENT);
+	CHECK(hull_cgroup_destroy(cg, &err) == 0);
+	hull_cgroup_free(cg);
+out:
+	hull_error_free(err);
+	teardown();
+}
