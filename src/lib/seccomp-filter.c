@@ -4,6 +4,8 @@
  * child then loads that program with seccomp(2) itself, so it needs neither
  * libseccomp's allocations nor the JSON after clone.  Errors name the
  * field as spec.c's do ("config.json: linux.seccomp.syscalls[2].action").
+ * Sections: name tables, compiling, the cache of compiled filters, loading
+ * and the notify listener hand-over.
  */
 #include "seccomp-filter.h"
 

@@ -11,6 +11,7 @@
  *   struct hull_seccomp *sc = NULL;
  *   char **warnings = NULL;
  *   r = hull_seccomp_compile(spec->linux.seccomp, &sc, &warnings, &err);
+ *       (or hull_seccomp_compile_cached(..., cache_dir, ...), as create does)
  *   ... print each warnings[i], strv_free(warnings) ...
  *   ... in the child, at the right moment: hull_seccomp_load(sc, &err) ...
  *   hull_seccomp_free(sc);
