@@ -3,7 +3,8 @@
 # Fast when everything is already there (dpkg is asked first).
 set -eu
 PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev
-      busybox-static python3 python3-pytest iproute2 podman conmon uidmap procps"
+      busybox-static python3 python3-pytest iproute2 podman conmon uidmap procps
+      containerd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -791,6 +791,15 @@ HULL_EXPORT int hull_container_kill(const char *root, const char *id, int sig, b
 		r = all ? signal_all(st, sig) : signal_init(st, sig);
 		if (r < 0)
 			r = hull_error_set(err, -r, "cannot kill container '%s'", id);
+		/* A frozen process dies of SIGKILL only once thawed (v1
+		 * freezer): as runc, thaw a paused container killed so. */
+		if (r >= 0 && sig == SIGKILL && st->status == HULL_STATUS_PAUSED) {
+			struct hull_cgroup *cg;
+			if (load_cgroup(st, &cg) == 0) {
+				hull_cgroup_freeze(cg, false, NULL);
+				hull_cgroup_free(cg);
+			}
+		}
 	}
 	hull_state_free(st);
 	return r;

@@ -202,6 +202,22 @@ def test_pause_resume(ctx, bundle):
     assert "signal 10" in r.read_out()
 
 
+@pytest.mark.parametrize("all_", [False, True], ids=["init", "all"])
+def test_kill_paused_with_sigkill(ctx, bundle, all_):
+    """SIGKILL to a paused container ends it (as runc does: the cgroup is
+    thawed, or the killed processes wait frozen); containerd's `task kill`
+    and `task delete -f` rely on it."""
+    bundle.args("/bin/sh", "-c", "sleep 1000 & touch /ready; wait")
+    r = bundle.create()
+    ctx.rt("start", r.id, check=0)
+    wait_for((bundle.rootfs / "ready").exists, what="the container to be ready")
+    ctx.rt("pause", r.id, check=0)
+    assert ctx.state(r.id)["status"] == "paused"
+    ctx.rt("kill", *(["--all"] if all_ else []), r.id, "KILL", check=0)
+    ctx.wait_status(r.id, "stopped")
+    ctx.rt("delete", r.id, check=0)
+
+
 def test_pid_file_relative_to_cwd(ctx, bundle):
     bundle.probe("waitsig")
     cwd = ctx.tmp / "cwd"
