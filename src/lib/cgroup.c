@@ -848,6 +848,25 @@ HULL_EXPORT int hull_cgroup_open_unified(const struct hull_cgroup *cg)
 	return fd < 0 ? -errno : fd;
 }
 
+HULL_EXPORT int hull_cgroup_enter_single(struct hull_cgroup *cg, pid_t pid, bool skip_unified, struct hull_error **err)
+{
+	if (pid <= 0)
+		return hull_error_set(err, EINVAL, "cannot move pid %d into a cgroup", (int)pid);
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		const struct cgroup_hier *h = &cg->hiers[i];
+		int r;
+
+		if (h->unified && skip_unified)
+			continue;
+		/* As in hull_cgroup_enter_self(): a v1 "tasks" write moves the
+		 * one thread without the threadgroup lock. */
+		r = cgroup_writef(cg, h->full, h->unified ? "cgroup.procs" : "tasks", err, "%d", (int)pid);
+		if (r < 0)
+			return hull_error_wrap(err, r, "cannot move pid %d into cgroup", (int)pid);
+	}
+	return 0;
+}
+
 HULL_EXPORT int hull_cgroup_enter_self(struct hull_cgroup *cg, bool skip_unified, struct hull_error **err)
 {
 	for (size_t i = 0; i < cg->n_hiers; i++) {

@@ -126,6 +126,11 @@ void hull_oom_watch_free(struct hull_oom_watch *w);
 /* Moves pid (a process hull started) into the cgroup in every hierarchy. */
 int hull_cgroup_enter(struct hull_cgroup *cg, pid_t pid, struct hull_error **err);
 
+/* As hull_cgroup_enter() for a pid hull knows to be single-threaded (a
+ * freshly cloned init): v1 hierarchies through "tasks", which spares the
+ * threadgroup lock and its RCU grace period; skip_unified as below. */
+int hull_cgroup_enter_single(struct hull_cgroup *cg, pid_t pid, bool skip_unified, struct hull_error **err);
+
 /* Moves the calling process, which must be single-threaded, into the
  * cgroup in every hierarchy (all but the cgroup2 one if skip_unified: the
  * caller was cloned into it with CLONE_INTO_CGROUP).  Cheaper than

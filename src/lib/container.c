@@ -240,16 +240,40 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 	return hull_cgroup_apply(c->cg, &res, err);
 }
 
-static pid_t clone_init(uint64_t flags)
+/* cgroup_fd >= 0: born in that cgroup2 cgroup (CLONE_INTO_CGROUP, 5.7+),
+ * *ret_in says whether it was. */
+static pid_t clone_init_into(uint64_t flags, int cgroup_fd, bool *ret_in)
 {
 	/* clone3 takes no exit signal with CLONE_PARENT: the child gets the
 	 * caller's own (SIGCHLD for a forked helper). */
 	struct hull_clone_args args = { .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
-	pid_t pid = sys_clone3(&args);
+	pid_t pid;
+
+	*ret_in = false;
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+		pid = sys_clone3(&args);
+		if (pid >= 0) {
+			*ret_in = true;
+			return pid;
+		}
+		/* Older kernels: a plain clone, then a cgroup.procs write. */
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+	}
+	pid = sys_clone3(&args);
 
 	if (pid < 0 && errno == ENOSYS)
 		pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
 	return pid;
+}
+
+static pid_t clone_init(uint64_t flags)
+{
+	bool in;
+
+	return clone_init_into(flags, -1, &in);
 }
 
 /* A user namespace joined by path must own the container's new
@@ -451,6 +475,7 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	_cleanup_close_ int pidns_fd = -1, timens_fd = -1, pidns_restore = -1, timens_restore = -1;
 	_cleanup_close_ int fifo_r = -1, fifo_w = -1, dmz = -1, child_sync = -1;
 	_cleanup_free_ char *fifo = NULL, *created = NULL, *cgtext = NULL;
+	bool in_unified = false, cg_self = false;
 	int sv[2], r;
 
 	if (!hull_spec_namespace(spec, CLONE_NEWNS))
@@ -584,8 +609,16 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 			c->pid = 0;
 		}
 	} else {
-		c->pid = clone_init(flags);
+		int cgfd = c->cg ? hull_cgroup_open_unified(c->cg) : -1;
+		/* Without a user namespace the init enters its cgroup itself
+		 * (see init.h); in one, the parent moves it, as before. */
+		cg_self = c->cg && !userns;
+		c->pid = clone_init_into(flags, cgfd, &in_unified);
+		if (cgfd >= 0) /* in the parent and the init alike */
+			close(cgfd);
 		if (c->pid == 0) {
+			a.cg_self = cg_self ? c->cg : NULL;
+			a.cg_in_unified = in_unified;
 			close(c->sync_fd);
 			init_main(&a);
 		}
@@ -609,7 +642,7 @@ close_ns:
 
 	if (a.new_userns && (r = userns_write_mappings(c->pid, spec, err)) < 0)
 		return r;
-	if (c->cg && (r = hull_cgroup_enter(c->cg, c->pid, err)) < 0)
+	if (c->cg && !cg_self && (r = hull_cgroup_enter_single(c->cg, c->pid, in_unified, err)) < 0)
 		return r;
 
 	/* The state JSON for the in-container hooks rides on GO. */

@@ -207,13 +207,15 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	TRY("sync", expect(a->sync_fd, SYNC_GO, &msg));
 	snprintf(s->state_json, sizeof(s->state_json), "%s", msg.text);
 
+	if (a->cg_self)
+		TRY("cgroup", hull_cgroup_enter_self(a->cg_self, a->cg_in_unified, &err));
 	TRY("namespaces", join_namespaces(a, &err));
 	/* In a new user namespace our host ids are unmapped until we take
 	 * the namespace's root: files we create would get EOVERFLOW. */
 	if ((a->new_userns || hull_spec_namespace(spec, CLONE_NEWUSER)) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		TRY("user namespace", hull_error_set(&err, errno, "cannot become root in the user namespace"));
-	/* The cgroup namespace is made only now, after the parent moved us
-	 * into the container's cgroup, so that cgroup becomes its root. */
+	/* The cgroup namespace is made only now, after we entered the
+	 * container's cgroup, so that cgroup becomes its root. */
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		TRY("namespaces", hull_error_set(&err, errno, "cannot make the cgroup namespace"));
 	if (setsid() < 0)

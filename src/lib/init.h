@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "container.h"
+#include "cgroup.h"
 #include "seccomp-filter.h"
 #include "spec.h"
 
@@ -16,6 +17,12 @@ struct init_args {
 	const struct hull_create_opts *opts;
 	const char *rootfs;
 	const struct hull_seccomp *seccomp; /* linux.seccomp compiled, or NULL */
+	/* Non-NULL: the init moves itself into this cgroup after GO (a v1
+	 * "tasks" write of 0, which spares the threadgroup lock a write of
+	 * its pid by the parent takes); cg_in_unified: it was born in the
+	 * cgroup2 one (CLONE_INTO_CGROUP). */
+	struct hull_cgroup *cg_self;
+	bool cg_in_unified;
 	int sync_fd;
 	int fifo_rfd, fifo_wfd; /* exec.fifo, read and write ends */
 	int dmz_fd;
