@@ -6,7 +6,7 @@
 #   make bench      the benchmark in bench/ (root)
 
 CC      ?= gcc
-PKGS    := json-c libseccomp libcap
+PKGS    := json-c libseccomp libcap libarchive libcrypto
 O       := build
 
 WARN    := -Wall -Wextra -Werror=implicit-function-declaration \
@@ -24,6 +24,8 @@ LIB_SRC := $(sort $(wildcard src/lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 RT_SRC  := $(sort $(wildcard src/runtime/*.c))
 RT_OBJ  := $(RT_SRC:%.c=$(O)/%.o)
+ENG_SRC := $(sort $(wildcard src/engine/*.c src/engine/*/*.c))
+ENG_OBJ := $(ENG_SRC:%.c=$(O)/%.o)
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
@@ -34,7 +36,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 
 .PHONY: all unit integration check deps bench clean
 
-all: $(O)/hullrt $(O)/libhull.a $(O)/probe
+all: $(O)/hullrt $(O)/hull $(O)/libhull.a $(O)/probe
 
 $(O)/%.o: %.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -58,6 +60,14 @@ $(O)/libhull.a: $(LIB_OBJ) $(O)/src/lib/dmz-blob.o
 $(O)/hullrt: $(RT_OBJ) $(O)/libhull.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(RT_OBJ) $(O)/libhull.a $(LIBS)
 
+# The engine: image store and containers over libhull.
+$(O)/src/engine/%.o: src/engine/%.c $(wildcard src/lib/*.h src/engine/*.h src/engine/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/engine -c -o $@ $<
+
+$(O)/hull: $(ENG_OBJ) $(O)/libhull.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(ENG_OBJ) $(O)/libhull.a $(LIBS)
+
 # A static probe copied into test rootfs: asks the container what it sees.
 $(O)/probe: tests/integration/probe.c
 	@mkdir -p $(dir $@)
@@ -76,7 +86,7 @@ unit: $(UNIT_BIN)
 	@./tests/unit/run.sh $(UNIT_BIN)
 
 integration: all
-	$(PYTEST) -q -p no:cacheprovider tests/integration
+	$(PYTEST) -q -p no:cacheprovider tests/integration tests/engine
 
 deps:
 	./scripts/deps.sh
