@@ -101,6 +101,8 @@ int image_fill_from_config(struct image *img, const char *json, struct hull_erro
 	}
 	img->created = opt_string(root, "created");
 	img->author = opt_string(root, "author");
+	img->architecture = opt_string(root, "architecture");
+	img->os = opt_string(root, "os");
 	struct json_object *hist = get(root, "history");
 	if (hist && json_object_is_type(hist, json_type_array) && json_object_array_length(hist) > 0)
 		img->comment = opt_string(json_object_array_get_idx(hist, json_object_array_length(hist) - 1), "comment");

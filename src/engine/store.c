@@ -430,6 +430,8 @@ void image_free(struct image *img)
 	free(img->created);
 	free(img->author);
 	free(img->comment);
+	free(img->architecture);
+	free(img->os);
 	free(img);
 }
 

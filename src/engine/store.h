@@ -57,6 +57,8 @@ struct image {
 	char *created;          /* RFC 3339 */
 	char *author;           /* NULL when unset */
 	char *comment;          /* NULL when unset */
+	char *architecture;     /* "amd64", ... */
+	char *os;               /* "linux" */
 	int64_t size;           /* bytes in the unpacked layers (regular files) */
 };
 
