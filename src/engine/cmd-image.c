@@ -103,8 +103,10 @@ int cmd_import(int argc, char **argv)
 		fd = dup(STDIN_FILENO);
 	else
 		fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cli_fail(NULL, -errno, src);
+	if (fd < 0) {
+		fprintf(stderr, "hull: importing '%s': %s\n", src, strerror(errno));
+		return HULL_EXIT_ENGINE;
+	}
 	r = open_store(&s);
 	if (r)
 		return r;

@@ -124,16 +124,16 @@ int layer_diff_id(const char *path, const char *source, char ret_hex[LAYER_HEX_S
 	if (!a || !c)
 		return hull_error_set(err, ENOMEM, "reading '%s'", source);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
-		return hull_error_plain(err, EINVAL, "reading '%s': %s", source, archive_error_string(a));
+		return hull_error_plain(err, EINVAL, "%s", archive_error_string(a));
 	r = archive_read_next_header(a, &e);
 	if (r == ARCHIVE_EOF)
-		return hull_error_plain(err, EINVAL, "reading '%s': empty input", source);
+		return hull_error_plain(err, EINVAL, "empty input");
 	if (r != ARCHIVE_OK)
-		return hull_error_plain(err, EINVAL, "reading '%s': %s", source, archive_error_string(a));
+		return hull_error_plain(err, EINVAL, "%s", archive_error_string(a));
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 		EVP_DigestUpdate(c, buf, len);
 	if (r != ARCHIVE_EOF)
-		return hull_error_plain(err, EINVAL, "reading '%s': %s", source, archive_error_string(a));
+		return hull_error_plain(err, EINVAL, "%s", archive_error_string(a));
 	return sha256_hex(c, ret_hex);
 }
 
@@ -302,24 +302,24 @@ static int unpack(struct archive *in, struct archive *out, int rootfd, const cha
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return hull_error_plain(err, EINVAL, "'%s': %s", source, archive_error_string(in));
+			return hull_error_plain(err, EINVAL, "%s", archive_error_string(in));
 		_cleanup_free_ char *rel = strdup(archive_entry_pathname(e) ?: "");
 		if (!rel)
 			return -ENOMEM;
 		const char *orig = archive_entry_pathname(e) ?: "";
 		if (orig[0] == '/')
-			return hull_error_plain(err, EINVAL, "'%s': entry '%s': absolute path", source, orig);
+			return hull_error_plain(err, EINVAL, "entry '%s': absolute path", orig);
 		clean_path(rel);
 		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 		if (startswith(base, WH_PREFIX)) {
 			if (strstr(rel, "..") && (streq(rel, "..") || startswith(rel, "../") || strstr(rel, "/../")))
-				return hull_error_plain(err, EINVAL, "'%s': entry '%s': path contains '..'", source, orig);
+				return hull_error_plain(err, EINVAL, "entry '%s': path contains '..'", orig);
 			/* Other ".wh..wh." entries are aufs bookkeeping: skipped. */
 			if (startswith(base, WH_PREFIX WH_PREFIX) && !streq(base, WH_OPAQUE))
 				continue;
 			r = apply_whiteout(rootfd, rel, err);
 			if (r < 0)
-				return hull_error_wrap(err, r, "'%s'", source);
+				return r;
 			continue;
 		}
 		strip_overlay_xattrs(e);
@@ -328,7 +328,7 @@ static int unpack(struct archive *in, struct archive *out, int rootfd, const cha
 			size += archive_entry_size(e);
 		r = archive_write_header(out, e);
 		if (r < ARCHIVE_WARN)
-			return hull_error_plain(err, EINVAL, "'%s': entry '%s': %s", source, orig,
+			return hull_error_plain(err, EINVAL, "entry '%s': %s", orig,
 						archive_error_string(out));
 		if (archive_entry_size(e) > 0 && r >= ARCHIVE_OK) {
 			const void *buf;
@@ -336,18 +336,18 @@ static int unpack(struct archive *in, struct archive *out, int rootfd, const cha
 			la_int64_t off;
 			while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
 				if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN)
-					return hull_error_plain(err, EIO, "'%s': entry '%s': %s", source, orig,
+					return hull_error_plain(err, EIO, "entry '%s': %s", orig,
 								archive_error_string(out));
 			if (r != ARCHIVE_EOF)
-				return hull_error_plain(err, EINVAL, "'%s': entry '%s': %s", source, orig,
+				return hull_error_plain(err, EINVAL, "entry '%s': %s", orig,
 							archive_error_string(in));
 		}
 		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
-			return hull_error_plain(err, EIO, "'%s': entry '%s': %s", source, orig, archive_error_string(out));
+			return hull_error_plain(err, EIO, "entry '%s': %s", orig, archive_error_string(out));
 	}
 	/* Directory times and modes are fixed up here. */
 	if (archive_write_close(out) < ARCHIVE_WARN)
-		return hull_error_plain(err, EIO, "'%s': %s", source, archive_error_string(out));
+		return hull_error_plain(err, EIO, "%s", archive_error_string(out));
 	*ret_size = size;
 	return 0;
 }
@@ -372,7 +372,7 @@ int layer_unpack(const char *path, const char *source, const char *dest, int64_t
 						    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 						    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	if (archive_read_open_filename(in, path, 1 << 16) != ARCHIVE_OK)
-		return hull_error_plain(err, EINVAL, "'%s': %s", source, archive_error_string(in));
+		return hull_error_plain(err, EINVAL, "%s", archive_error_string(in));
 	if (fchdir(rootfd) < 0)
 		return hull_error_set(err, errno, "unpacking '%s' into '%s'", source, dest);
 	r = unpack(in, out, rootfd, source, ret_size, err);

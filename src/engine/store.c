@@ -942,7 +942,7 @@ int store_import(struct store *s, int fd, const char *source, const char *const 
 	r = copy_in(fd, blob, source, err);
 	if (r == 0)
 		r = add_layer_image(s, &pd, NULL, NULL, changes, NULL, "hull import", message, name, ret_id, err);
-	if (r < 0 && err && *err && !startswith((*err)->msg ?: "", "importing"))
+	if (r < 0)
 		r = hull_error_wrap(err, r, "importing '%s'", source);
 out:
 	work_done(&pd.w);
