@@ -496,6 +496,7 @@ static int write_one(struct tree_writer *w, int dfd, const char *rel, const char
 		if (asprintf(&wh, "%s%s" WH_PREFIX "%s", rel, *rel ? "/" : "", name) < 0)
 			return -ENOMEM;
 		archive_entry_set_pathname(e, wh);
+		archive_entry_set_nlink(e, 1); /* not a hard link: the resolver skips it */
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, 0);
 		archive_entry_set_size(e, 0);
@@ -507,8 +508,6 @@ static int write_one(struct tree_writer *w, int dfd, const char *rel, const char
 
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_pathname(e, path);
-	/* hard links are found by the resolver; "nlink" would confuse it for
-	 * directories. */
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
 		ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
@@ -544,6 +543,7 @@ static int write_one(struct tree_writer *w, int dfd, const char *rel, const char
 			if (!o || asprintf(&op, "%s/" WH_OPAQUE, path) < 0)
 				return -ENOMEM;
 			archive_entry_set_pathname(o, op);
+			archive_entry_set_nlink(o, 1);
 			archive_entry_set_filetype(o, AE_IFREG);
 			archive_entry_set_perm(o, 0);
 			archive_entry_set_size(o, 0);

@@ -11,8 +11,6 @@
 #include "cmds.h"
 #include "util.h"
 
-struct hull_cli hull_cli = { .root = HULL_DEFAULT_ROOT, .runroot = HULL_DEFAULT_RUNROOT };
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);

@@ -1206,7 +1206,7 @@ int store_diff(const char *upper_dir, const struct image *base, const char *cons
 	return layer_walk_upper(upper_dir, excludes, diff_one, &d, err);
 }
 
-int store_export(const char *dir, int fd, struct hull_error **err)
+int store_export(const char *dir, int fd, const char *const *excludes, struct hull_error **err)
 {
-	return layer_write_tree(dir, fd, 0, NULL, NULL, err);
+	return layer_write_tree(dir, fd, 0, excludes, NULL, err);
 }

@@ -146,8 +146,9 @@ int store_diff(const char *upper_dir, const struct image *base, const char *cons
 	       void *data, struct hull_error **err);
 
 /* Writes a tar of dir (a container's merged rootfs) to fd, as `docker
- * export`. */
-int store_export(const char *dir, int fd, struct hull_error **err);
+ * export`; excludes (volume mount points: the directory stays, its
+ * contents go) may be NULL. */
+int store_export(const char *dir, int fd, const char *const *excludes, struct hull_error **err);
 
 /* Checks that ref is a valid NAME[:TAG] and returns it normalised
  * ("name:latest" when no tag) in *ret (malloc'd). */
