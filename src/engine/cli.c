@@ -8,6 +8,8 @@
 #include "cmds.h"
 #include "util.h"
 
+struct hull_cli hull_cli = { .root = HULL_DEFAULT_ROOT, .runroot = HULL_DEFAULT_RUNROOT };
+
 int cli_fail(struct hull_error *err, int r, const char *what)
 {
 	if (err && err->msg)

@@ -1,7 +1,382 @@
-/* cmd-commit.c - hull commit, diff, export. */
-#include "cmds.h"
-#include "store.h"
+/* cmd-commit.c - hull commit, diff, export: a container's filesystem
+ * changes as a new image, a list, or a tar.
+ *
+ * They read the container's record, <root>/containers/<id>/config.json,
+ * written by the containers side: "Id", "Name", "Image" (the image id),
+ * "GraphDriver": {"Data": {"UpperDir", "LowerDir"}} and "Mounts":
+ * [{"Destination"}] (volumes, whose contents stay out of a commit). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-int cmd_commit(int argc, char **argv) { return HULL_EXIT_ENGINE; }
-int cmd_diff(int argc, char **argv) { return HULL_EXIT_ENGINE; }
-int cmd_export(int argc, char **argv) { return HULL_EXIT_ENGINE; }
+#include "cmds.h"
+#include "path.h"
+#include "store.h"
+#include "util.h"
+
+/* What init layer files a commit leaves out, as docker does. */
+static const char *const init_files[] = { "/etc/hosts", "/etc/hostname", "/etc/resolv.conf" };
+
+static void jsonp(struct json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(jsonp)
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* Finds a container by full id, name ("/name" or "name") or unique id
+ * prefix and loads its record. */
+static int container_find(const char *ref, struct json_object **ret, struct hull_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_json_ struct json_object *prefix_hit = NULL;
+	struct dirent *de;
+	int n_prefix = 0;
+
+	if (!*ref)
+		return hull_error_plain(err, EINVAL, "container name or id must not be empty");
+	if (asprintf(&dir, "%s/containers", hull_cli.root) < 0)
+		return -ENOMEM;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		if (de->d_name[0] == '.' || asprintf(&p, "%s/%s/config.json", dir, de->d_name) < 0)
+			continue;
+		struct json_object *rec = json_object_from_file(p);
+		if (!rec)
+			continue;
+		const char *name = jstr(rec, "Name");
+		if (streq(de->d_name, ref) || (name && (streq(name, ref) || (name[0] == '/' && streq(name + 1, ref))))) {
+			*ret = rec;
+			return 0;
+		}
+		if (startswith(de->d_name, ref)) {
+			n_prefix++;
+			json_object_put(prefix_hit);
+			prefix_hit = rec;
+		} else
+			json_object_put(rec);
+	}
+	if (n_prefix == 1) {
+		*ret = TAKE_PTR(prefix_hit);
+		return 0;
+	}
+	if (n_prefix > 1)
+		return hull_error_plain(err, EINVAL, "multiple containers match '%s': use more of the id", ref);
+	return hull_error_plain(err, ENOENT, "No such container: %s", ref);
+}
+
+struct ctr {
+	struct json_object *rec;
+	const char *id, *upper, *lower;
+	struct image *image;
+	const char **excludes; /* volume destinations, then the init files */
+	size_t n_volumes;
+};
+
+static void ctr_done(struct ctr *c)
+{
+	image_free(c->image);
+	free(c->excludes);
+	json_object_put(c->rec);
+}
+
+static int ctr_load(struct store *s, const char *ref, struct ctr *c)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	struct json_object *mounts;
+	size_t n = 0, nm;
+	int r;
+
+	r = container_find(ref, &c->rec, &err);
+	if (r < 0)
+		return cli_fail(err, r, ref);
+	c->id = jstr(c->rec, "Id") ?: ref;
+	struct json_object *data = jget(jget(c->rec, "GraphDriver"), "Data");
+	c->upper = jstr(data, "UpperDir");
+	c->lower = jstr(data, "LowerDir");
+	if (!c->upper) {
+		fprintf(stderr, "hull: container %.12s has no GraphDriver.Data.UpperDir in its record\n", c->id);
+		return HULL_EXIT_ENGINE;
+	}
+	const char *image = jstr(c->rec, "Image");
+	r = store_image_get(s, image ?: "", &c->image, &err);
+	if (r < 0)
+		return cli_fail(err, r, "the container's image");
+	mounts = jget(c->rec, "Mounts");
+	nm = mounts && json_object_is_type(mounts, json_type_array) ? json_object_array_length(mounts) : 0;
+	c->excludes = calloc(nm + ARRAY_SIZE(init_files) + 1, sizeof(char *));
+	if (!c->excludes)
+		return cli_fail(NULL, -ENOMEM, "commit");
+	for (size_t i = 0; i < nm; i++) {
+		const char *dst = jstr(json_object_array_get_idx(mounts, i), "Destination");
+		if (dst)
+			c->excludes[n++] = dst;
+	}
+	c->n_volumes = n;
+	for (size_t i = 0; i < ARRAY_SIZE(init_files); i++)
+		c->excludes[n++] = init_files[i];
+	return 0;
+}
+
+static int open_store(struct store **s)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	int r = store_open(hull_cli.root, s, &err);
+
+	return r < 0 ? cli_fail(err, r, "opening the image store") : 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char commit_usage[] =
+	"Usage: hull commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
+	"\n"
+	"Create a new image from a container's changes: its writable layer becomes a new\n"
+	"layer on top of its image's.  Volume contents and /etc/hosts, /etc/hostname,\n"
+	"/etc/resolv.conf are left out.  Prints the new image's ID.\n"
+	"\n"
+	"Options:\n"
+	"  -a, --author string    Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")\n"
+	"  -c, --change list      Apply Dockerfile instruction to the created image\n"
+	"  -m, --message string   Commit message\n"
+	"  -p, --pause            Accepted for docker compatibility (the container is not paused)\n";
+
+int cmd_commit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "author", required_argument, NULL, 'a' }, { "change", required_argument, NULL, 'c' },
+		{ "message", required_argument, NULL, 'm' }, { "pause", optional_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },	    { 0 },
+	};
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_free_ const char **changes = calloc((size_t)argc + 1, sizeof(char *));
+	struct commit_opts o = { 0 };
+	struct ctr c = { 0 };
+	char id[STORE_ID_SIZE];
+	size_t nc = 0;
+	int ch, r;
+
+	if (!changes)
+		return cli_fail(NULL, -ENOMEM, "commit");
+	while ((ch = cli_getopt("commit", argc, argv, "+:a:c:m:ph", opts)) != -1) {
+		switch (ch) {
+		case 'a':
+			o.author = optarg;
+			break;
+		case 'c':
+			changes[nc++] = optarg;
+			break;
+		case 'm':
+			o.message = optarg;
+			break;
+		case 'p':
+			break;
+		case 'h':
+			fputs(commit_usage, stdout);
+			return 0;
+		default:
+			return HULL_EXIT_ENGINE;
+		}
+	}
+	if (optind >= argc || argc - optind > 2)
+		return cli_usage("commit", "\"commit\" requires at least 1 and at most 2 arguments");
+	r = open_store(&s);
+	if (r)
+		return r;
+	r = ctr_load(s, argv[optind], &c);
+	if (r) {
+		ctr_done(&c);
+		return r;
+	}
+	o.changes = changes;
+	o.excludes = c.excludes;
+	r = store_commit(s, c.upper, c.image, &o, argc - optind == 2 ? argv[optind + 1] : NULL, id, &err);
+	ctr_done(&c);
+	if (r < 0)
+		return cli_fail(err, r, "commit");
+	printf("%s\n", id);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int print_change(char kind, const char *path, void *data)
+{
+	printf("%c %s\n", kind, path);
+	return 0;
+}
+
+static const char diff_usage[] =
+	"Usage: hull diff CONTAINER\n"
+	"\n"
+	"Inspect changes to files or directories on a container's filesystem:\n"
+	"A added, C changed, D deleted.\n";
+
+int cmd_diff(int argc, char **argv)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_store_ struct store *s = NULL;
+	struct ctr c = { 0 };
+	int r;
+
+	if (argc == 2 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
+		fputs(diff_usage, stdout);
+		return 0;
+	}
+	if (argc != 2)
+		return cli_usage("diff", "\"diff\" requires exactly 1 argument");
+	r = open_store(&s);
+	if (r)
+		return r;
+	r = ctr_load(s, argv[1], &c);
+	if (r == 0) {
+		/* volumes are not part of the container's filesystem */
+		r = store_diff(c.upper, c.image, c.excludes, print_change, NULL, &err);
+		r = r < 0 ? cli_fail(err, r, "diff") : 0;
+	}
+	ctr_done(&c);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char export_usage[] =
+	"Usage: hull export [OPTIONS] CONTAINER\n"
+	"\n"
+	"Export a container's filesystem as a tar archive (volumes not included).\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output string   Write to a file, instead of STDOUT\n";
+
+/* Mounts a read-only overlay of the container's layers (upper first) at
+ * dir, in a mount namespace of our own: nothing is left mounted whatever
+ * happens to this process, and a running container's mount is not
+ * touched. */
+static int mount_view(const struct ctr *c, const char *dir, struct hull_error **err)
+{
+	_cleanup_free_ char *opts = NULL;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return hull_error_set(err, errno, "unshare(CLONE_NEWNS)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return hull_error_set(err, errno, "making our mounts private");
+	if (asprintf(&opts, "lowerdir=%s:%s", c->upper, c->lower ? c->lower : "") < 0)
+		return -ENOMEM;
+	if (!c->lower || !*c->lower)
+		opts[strlen(opts) - 1] = '\0';
+	if (mount("overlay", dir, "overlay", MS_RDONLY, opts) < 0)
+		return hull_error_set(err, errno, "mounting the container's filesystem on '%s'", dir);
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_free_ char *view = NULL, *tmp_out = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *output = NULL;
+	struct ctr c = { 0 };
+	int ch, r;
+
+	while ((ch = cli_getopt("export", argc, argv, "+:o:h", opts)) != -1) {
+		switch (ch) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(export_usage, stdout);
+			return 0;
+		default:
+			return HULL_EXIT_ENGINE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("export", "\"export\" requires exactly 1 argument");
+	if (!output && isatty(STDOUT_FILENO))
+		return cli_usage("export", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+	r = open_store(&s);
+	if (r)
+		return r;
+	r = ctr_load(s, argv[optind], &c);
+	if (r)
+		goto out;
+	/* outside the store's tmp/, which other commands clean */
+	if (path_mkdir_p(hull_cli.runroot, 0700) < 0 || asprintf(&view, "%s/export-XXXXXX", hull_cli.runroot) < 0 ||
+	    !mkdtemp(view)) {
+		fprintf(stderr, "hull: export: making a directory in '%s': %s\n", hull_cli.runroot, strerror(errno));
+		free(TAKE_PTR(view));
+		r = HULL_EXIT_ENGINE;
+		goto out;
+	}
+	r = mount_view(&c, view, &err);
+	if (r < 0) {
+		r = cli_fail(err, r, "export");
+		goto out;
+	}
+	if (output) {
+		/* the file appears complete or not at all */
+		if (asprintf(&tmp_out, "%s.tmp-%d", output, getpid()) < 0) {
+			r = cli_fail(NULL, -ENOMEM, "export");
+			goto out;
+		}
+		fd = open(tmp_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "hull: export: creating '%s': %s\n", output, strerror(errno));
+			r = HULL_EXIT_ENGINE;
+			goto out;
+		}
+	}
+	/* the volumes' contents stay out; the init files are the container's */
+	c.excludes[c.n_volumes] = NULL;
+	r = store_export(view, output ? fd : STDOUT_FILENO, c.excludes, &err);
+	if (r < 0) {
+		r = cli_fail(err, r, "export");
+		if (tmp_out)
+			unlink(tmp_out);
+		goto out;
+	}
+	if (tmp_out && rename(tmp_out, output) < 0) {
+		fprintf(stderr, "hull: export: writing '%s': %s\n", output, strerror(errno));
+		unlink(tmp_out);
+		r = HULL_EXIT_ENGINE;
+	}
+out:
+	if (view) {
+		umount2(view, MNT_DETACH);
+		rmdir(view);
+	}
+	ctr_done(&c);
+	return r;
+}

@@ -24,7 +24,8 @@ struct hull_cli {
 	bool debug;
 };
 
-/* Defined in main.c. */
+/* Defined in cli.c with the defaults; main.c sets root and runroot from
+ * the global options before calling a command. */
 extern struct hull_cli hull_cli;
 
 /* cli.c: "hull: <err->msg>" (or "<what>: strerror(-r)") on stderr; returns

@@ -13,7 +13,6 @@
 #include "engine.h"
 #include "util.h"
 
-struct hull_cli hull_cli = { .root = HULL_DEFAULT_ROOT, .runroot = HULL_DEFAULT_RUNROOT };
 struct eng_globals eng = { .root = ENG_DEFAULT_ROOT, .runroot = ENG_DEFAULT_RUNROOT };
 
 #define RUN_OPTIONS \

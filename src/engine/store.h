@@ -57,6 +57,8 @@ struct image {
 	char *created;          /* RFC 3339 */
 	char *author;           /* NULL when unset */
 	char *comment;          /* NULL when unset */
+	char *architecture;     /* "amd64", ... */
+	char *os;               /* "linux" */
 	int64_t size;           /* bytes in the unpacked layers (regular files) */
 };
 
@@ -136,14 +138,17 @@ int store_commit(struct store *s, const char *upper_dir, const struct image *bas
 
 /* The changes in upper_dir against base's layers, as `docker diff`: fn is
  * called with 'A' (added), 'C' (changed) or 'D' (deleted) and the absolute
- * path in the container, parents before children, in name order.  A
- * non-zero return of fn stops the walk and is returned. */
+ * path in the container, parents before children, in name order.  Paths
+ * in excludes (as for commit) are not reported.  A non-zero return of fn
+ * stops the walk and is returned. */
 typedef int (*store_diff_fn)(char kind, const char *path, void *data);
-int store_diff(const char *upper_dir, const struct image *base, store_diff_fn fn, void *data, struct hull_error **err);
+int store_diff(const char *upper_dir, const struct image *base, const char *const *excludes, store_diff_fn fn,
+	       void *data, struct hull_error **err);
 
 /* Writes a tar of dir (a container's merged rootfs) to fd, as `docker
- * export`. */
-int store_export(const char *dir, int fd, struct hull_error **err);
+ * export`; excludes (volume mount points: the directory stays, its
+ * contents go) may be NULL. */
+int store_export(const char *dir, int fd, const char *const *excludes, struct hull_error **err);
 
 /* Checks that ref is a valid NAME[:TAG] and returns it normalised
  * ("name:latest" when no tag) in *ret (malloc'd). */
