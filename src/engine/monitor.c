@@ -57,6 +57,7 @@ struct mon {
 	int in_fd;          /* our end of its stdin (the pty master with a tty), or -1 */
 	int stdin_client;   /* the client whose input goes to stdin, or -1 */
 	int clients[MAX_CLIENTS];
+	bool client_eof[MAX_CLIENTS]; /* read side done: poll it no more */
 	bool tty, stdin_open;
 	pid_t pid;
 	/* partial lines per stream for the json-file log */
@@ -190,6 +191,7 @@ static void client_drop(struct mon *m, int i)
 		m->stdin_client = -1;
 	close(m->clients[i]);
 	m->clients[i] = -1;
+	m->client_eof[i] = false;
 }
 
 static void client_send(struct mon *m, int kind, const char *data, size_t n)
@@ -461,9 +463,9 @@ static void pump_client(struct mon *m, int i)
 			close(m->in_fd);
 			m->in_fd = -1;
 		}
-		if (n == 0 && is_stdin) {
-			m->stdin_client = -1;
-			shutdown(m->clients[i], SHUT_RD);
+		if (n == 0) {
+			m->stdin_client = is_stdin ? -1 : m->stdin_client;
+			m->client_eof[i] = true;
 			/* keep it for the output and the exit status */
 			return;
 		}
@@ -500,7 +502,7 @@ static int mon_loop(struct mon *m)
 			p[idx_err = n++] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			idx_client[i] = -1;
-			if (m->clients[i] >= 0 && (m->clients[i] == m->stdin_client || true))
+			if (m->clients[i] >= 0 && !m->client_eof[i])
 				p[idx_client[i] = n++] = (struct pollfd){ .fd = m->clients[i], .events = POLLIN };
 		}
 		/* Once reaped, drain what the container wrote, then stop. */
@@ -678,6 +680,9 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 			break;
 		usleep((useconds_t)backoff * 1000);
 	}
+	/* Unmounted (and removed, with --rm) before the attached client
+	 * hears the status: `run --rm` returns with nothing left. */
+	mon_finish(&m, code);
 	{
 		char c[16];
 		int n = snprintf(c, sizeof(c), "%d", code);
@@ -686,7 +691,6 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m.clients[i] >= 0)
 			client_drop(&m, i);
-	mon_finish(&m, code);
 	_exit(0);
 out: {
 	/* Failed before the container ran: leave it created, unmounted. */
