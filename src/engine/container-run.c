@@ -475,6 +475,8 @@ static int create_container(struct run_req *q, char **ret_id)
 
 	if (q->name && !ctr_valid_name(q->name))
 		return eng_error("invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", q->name);
+	if ((r = specgen_validate(q->rec, &err)) < 0)
+		return eng_fail(err, r, "invalid container configuration");
 	r = eng_image_get(q->image, &img, &err);
 	if (r < 0)
 		return eng_fail(err, r, "cannot find the image");

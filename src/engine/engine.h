@@ -153,6 +153,9 @@ bool rootfs_is_mounted(const char *dir);
 /* The OCI spec of a container from its record, as JSON text (malloc'd).
  * Joins of container:NAME namespaces are resolved now. */
 char *specgen(const char *id, struct json_object *rec, struct hull_error **err);
+/* What specgen() would refuse that can be told at create time (unknown
+ * capabilities, container:NAME of no container). */
+int specgen_validate(struct json_object *rec, struct hull_error **err);
 
 /* ---- ctr-image.c: the images, through the store (store.h) ---- */
 

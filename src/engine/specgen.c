@@ -418,6 +418,27 @@ static int user_mounts(struct json_object *rec, struct json_object *mounts, stru
 	return 0;
 }
 
+int specgen_validate(struct json_object *rec, struct hull_error **err)
+{
+	struct json_object *hc = jget(rec, "HostConfig");
+	const char *modes[] = { "NetworkMode", "IpcMode", "PidMode", "UTSMode" };
+	int r;
+
+	if ((r = check_caps(jget(hc, "CapAdd"), "--cap-add", err)) < 0 ||
+	    (r = check_caps(jget(hc, "CapDrop"), "--cap-drop", err)) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *m = jstr(hc, modes[i]);
+		if (m && startswith(m, "container:")) {
+			char *id = ctr_lookup(m + strlen("container:"), err);
+			if (!id)
+				return -ENOENT;
+			free(id);
+		}
+	}
+	return 0;
+}
+
 char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 {
 	struct json_object *cfg = jget(rec, "Config"), *hc = jget(rec, "HostConfig");
