@@ -492,7 +492,8 @@ char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 
 	jset(root, "path", json_object_new_string(merged));
 	jset(root, "readonly", json_object_new_boolean(jbool(hc, "ReadonlyRootfs")));
-	if (!streq(jstr(hc, "UTSMode"), "host"))
+	/* The hostname only in a uts namespace of its own. */
+	if (!streq(jstr(hc, "UTSMode"), "host") && !startswith(jstr(hc, "UTSMode") ?: "", "container:"))
 		jset(spec, "hostname", json_object_new_string(jstr(cfg, "Hostname")));
 
 	/* mounts: Docker's */
