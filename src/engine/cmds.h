@@ -70,5 +70,6 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -87,6 +87,11 @@ struct json_object *jstrv(char **v); /* NULL-terminated vector -> array (NULL ->
  * NULL after printing an error. */
 char *eng_format(const char *fmt, struct json_object *o);
 
+/* The exit status for a failed create or exec: 127 when the command is
+ * not found, 126 when it cannot be run, else 125; *ret_msg and *ret_len the
+ * part of err's message to print. */
+int eng_exec_status(const struct hull_error *err, int r, const char **ret_msg, int *ret_len);
+
 /* Parses "10m", "512k", "1g", "1024" (bytes); -1 on error. */
 int64_t eng_parse_bytes(const char *s);
 
@@ -153,6 +158,8 @@ bool rootfs_is_mounted(const char *dir);
 /* The OCI spec of a container from its record, as JSON text (malloc'd).
  * Joins of container:NAME namespaces are resolved now. */
 char *specgen(const char *id, struct json_object *rec, struct hull_error **err);
+/* USER[:GROUP] (names looked up in rootfs's /etc/passwd and /etc/group). */
+int specgen_user(const char *rootfs, const char *user, uint32_t *ret_uid, uint32_t *ret_gid, struct hull_error **err);
 /* What specgen() would refuse that can be told at create time (unknown
  * capabilities, container:NAME of no container). */
 int specgen_validate(struct json_object *rec, struct hull_error **err);

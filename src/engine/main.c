@@ -80,6 +80,13 @@ static const struct cmd {
 	  "Usage: hull start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 	  "Options:\n  -a, --attach        print the output and exit with the container's status\n"
 	  "  -i, --interactive   attach stdin\n" },
+	{ "exec", cmd_exec, "Execute a command in a running container",
+	  "Usage: hull exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+	  "Runs a command in the container's namespaces and cgroup; exits with its status\n"
+	  "(126/127 if it cannot be invoked / found).\n\n"
+	  "Options:\n  -i, --interactive   keep stdin open\n  -t, --tty           allocate a pseudo-terminal\n"
+	  "  -d, --detach        run in the background\n  -e, --env KEY=VALUE set an environment variable\n"
+	  "  -w, --workdir DIR   working directory\n  -u, --user USER[:GROUP]  user to run as\n" },
 	{ "ps", cmd_ps, "List containers",
 	  "Usage: hull ps [OPTIONS]\n\n"
 	  "Options:\n  -a, --all           all containers (default: running ones)\n"

@@ -93,24 +93,11 @@ static void report(struct mon *m, const char *fmt, ...)
 
 static void report_error(struct mon *m, struct hull_error *err, int r, const char *what)
 {
-	const char *msg = err && err->msg ? err->msg : NULL;
-	int code = EXIT_ENGINE;
+	const char *msg;
+	int len, code = eng_exec_status(err, r, &msg, &len);
 
-	/* The command itself missing or not executable: 127 / 126, as Docker. */
-	if (msg && strstr(msg, "exec: ")) {
-		int e = err->code ? err->code : -r;
-		code = e == ENOENT ? EXIT_NOT_FOUND : (e == EACCES || e == EPERM || e == ENOEXEC) ? EXIT_CANNOT_INVOKE
-												: EXIT_ENGINE;
-	}
-	if (msg && code != EXIT_ENGINE) {
-		/* "exec: 'x': executable file not found in $PATH", once. */
-		const char *e = strstr(msg, "exec: "), *next;
-		while ((next = strstr(e + 6, "exec: ")))
-			e = next;
-		const char *nf = strstr(e, "not found in $PATH");
-		report(m, "E %d %.*s", code, nf ? (int)(nf - e + strlen("not found in $PATH")) : (int)strlen(e), e);
-	} else if (msg)
-		report(m, "E %d %s", code, msg);
+	if (msg)
+		report(m, "E %d %.*s", code, len, msg);
 	else
 		report(m, "E %d %s: %s", code, what, strerror(-r));
 }

@@ -179,7 +179,7 @@ static bool all_digits(const char *s)
 }
 
 /* -u / USER: "uid", "name", "uid:gid", "name:group". */
-static int resolve_user(const char *rootfs, const char *user, struct json_object **ret, struct hull_error **err)
+int specgen_user(const char *rootfs, const char *user, uint32_t *ret_uid, uint32_t *ret_gid, struct hull_error **err)
 {
 	_cleanup_free_ char *u = strdup(user && *user ? user : "0");
 	_cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -189,15 +189,10 @@ static int resolve_user(const char *rootfs, const char *user, struct json_object
 	if (g)
 		*g++ = '\0';
 	if (all_digits(u)) {
-		uid = (uint32_t)strtoul(u, NULL, 10);
-		if (lookup_id(rootfd, "/etc/passwd", u, &uid, &gid) < 0) {
-			/* A uid with no passwd entry runs with gid 0, as Docker. */
-			char buf[32];
-			snprintf(buf, sizeof(buf), "%s", u);
-			uid = (uint32_t)strtoul(buf, NULL, 10);
+		/* A uid with no passwd entry runs with gid 0, as Docker. */
+		uint32_t ignored;
+		if (lookup_id(rootfd, "/etc/passwd", u, &ignored, &gid) < 0)
 			gid = 0;
-		}
-		/* lookup by name "1000" would be odd; numeric wins. */
 		uid = (uint32_t)strtoul(u, NULL, 10);
 	} else if (lookup_id(rootfd, "/etc/passwd", u, &uid, &gid) < 0)
 		return hull_error_plain(err, ENOENT, "unable to find user %s: no matching entries in passwd file", u);
@@ -207,6 +202,18 @@ static int resolve_user(const char *rootfs, const char *user, struct json_object
 		else if (lookup_id(rootfd, "/etc/group", g, &gid, NULL) < 0)
 			return hull_error_plain(err, ENOENT, "unable to find group %s: no matching entries in group file", g);
 	}
+	*ret_uid = uid;
+	*ret_gid = gid;
+	return 0;
+}
+
+static int resolve_user(const char *rootfs, const char *user, struct json_object **ret, struct hull_error **err)
+{
+	uint32_t uid, gid;
+	int r = specgen_user(rootfs, user, &uid, &gid, err);
+
+	if (r < 0)
+		return r;
 	struct json_object *o = json_object_new_object();
 	jset(o, "uid", json_object_new_int64(uid));
 	jset(o, "gid", json_object_new_int64(gid));
