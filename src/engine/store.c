@@ -113,12 +113,21 @@ static void clean_tmp(struct store *s)
 	_cleanup_free_ char *tmp = store_path(s, "tmp");
 	_cleanup_closedir_ DIR *d = tmp ? opendir(tmp) : NULL;
 	struct dirent *de;
+	bool locked = false;
 
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
+		/* work_new() makes and flocks its directory under a shared
+		 * store lock: with the exclusive one, an unlocked directory
+		 * is one whose owner died. */
+		if (!locked) {
+			if (store_lock(s, LOCK_EX, NULL) < 0)
+				return;
+			locked = true;
+		}
 		_cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue;
@@ -126,6 +135,8 @@ static void clean_tmp(struct store *s)
 		if (asprintf(&p, "%s/%s", tmp, de->d_name) >= 0)
 			path_remove_tree(p);
 	}
+	if (locked)
+		store_unlock(s);
 }
 
 int store_open(const char *root, struct store **ret, struct hull_error **err)
@@ -179,20 +190,31 @@ struct work {
 
 static int work_new(struct store *s, const char *what, struct work *w, struct hull_error **err)
 {
+	int r;
+
 	w->fd = -1;
 	w->dir = store_path(s, "tmp/%s-XXXXXX", what);
 	if (!w->dir)
 		return -ENOMEM;
+	/* made and locked under the store lock, so that clean_tmp() never
+	 * takes it for a dead command's */
+	r = store_lock(s, LOCK_SH, err);
+	if (r < 0)
+		goto fail;
 	if (!mkdtemp(w->dir)) {
-		int e = errno;
-		free(w->dir);
-		w->dir = NULL;
-		return hull_error_set(err, e, "creating a work directory in '%s/tmp'", s->root);
+		r = hull_error_set(err, errno, "creating a work directory in '%s/tmp'", s->root);
+		store_unlock(s);
+		goto fail;
 	}
 	w->fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->fd < 0 || flock(w->fd, LOCK_EX) < 0)
-		return hull_error_set(err, errno, "locking '%s'", w->dir);
-	return 0;
+		r = hull_error_set(err, errno, "locking '%s'", w->dir);
+	store_unlock(s);
+	return r;
+fail:
+	free(w->dir);
+	w->dir = NULL;
+	return r;
 }
 
 static void work_done(struct work *w)
