@@ -52,4 +52,23 @@ int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
+/* Containers (container-run.c, container-cmds.c, volume.c, ...): the
+ * containers side. */
+int cmd_run(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_port(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
+
 #endif
