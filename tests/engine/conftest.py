@@ -125,6 +125,13 @@ class Engine:
             if p.poll() is None:
                 p.kill()
             p.wait(timeout=10)
+        # containers a test made (with `hull run`): removed by hull itself
+        cdir = self.root / "containers"
+        if cdir.is_dir() and any(c.is_dir() for c in cdir.iterdir()):
+            ids = [c.name for c in cdir.iterdir() if c.is_dir()]
+            r = self.hull("rm", "-f", *ids, timeout=60)
+            if r.returncode != 0 and "No such container" not in r.err:
+                problems.append(f"hull rm -f: {r.err.strip()}")
         for fn in self.extra_cleanup:
             try:
                 fn()

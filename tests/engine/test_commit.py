@@ -160,3 +160,43 @@ def test_export_is_the_merged_filesystem(eng, ctr, tmp_path):
     assert os.listdir(eng.runroot) == []  # the view's mount point is gone (teardown checks mounts)
     r = eng.hull("export", "-o", tmp_path / "nodir" / "x.tar", "web")
     assert r.returncode == 125 and "nodir" in r.err
+
+
+# ---------------------------------------------------------------- end to end, with `hull run`
+
+def has_run(eng):
+    return eng.hull("run", "--help").returncode == 0
+
+
+def test_run_commit_run(eng, busybox_tar):
+    if not has_run(eng):
+        pytest.skip("this hull has no `run` (the containers side is not built in)")
+    base = eng.import_tar(busybox_tar, "busybox", "-c", 'CMD ["sh"]', "-c", "ENV PATH=/bin")
+    eng.ok("run", "--name", "web1", "-v", "/data", "busybox", "sh", "-c",
+           "echo new > /newfile && rm /bin/ls && echo v > /data/vol", timeout=60)
+    assert eng.ok("diff", "web1").out.splitlines() == ["C /bin", "D /bin/ls", "A /newfile"]
+    new = eng.ok("commit", "-c", 'CMD ["cat", "/newfile"]', "web1", "img2").out.strip()
+    assert eng.inspect("img2")["Id"] == new
+    # the new image's default command sees the added file
+    assert eng.ok("run", "--rm", "img2", timeout=60).out == "new\n"
+    # the deleted file stays deleted, the volume's mount point is there, its content is not
+    r = eng.ok("run", "--rm", "img2", "sh", "-c",
+               "test ! -e /bin/ls && test -d /data && test ! -e /data/vol && echo ok", timeout=60)
+    assert r.out == "ok\n"
+    # the base image is untouched
+    assert eng.ok("run", "--rm", "busybox", "sh", "-c", "test -e /bin/ls && test ! -e /newfile && echo ok",
+                  timeout=60).out == "ok\n"
+    # export of the stopped container
+    p = subprocess.run(eng.argv("export", "web1"), capture_output=True)
+    assert p.returncode == 0, p.stderr
+    with tarfile.open(fileobj=io.BytesIO(p.stdout)) as t:
+        names = set(t.getnames())
+        assert t.extractfile("newfile").read() == b"new\n"
+    assert "bin/ls" not in names and "bin/sh" in names and "data/vol" not in names
+    # a container uses busybox: rmi refuses until it is gone
+    r = eng.hull("rmi", "busybox")
+    assert r.returncode == 125 and "is using its referenced image" in r.err
+    eng.ok("rm", "web1")
+    eng.ok("rmi", "img2")
+    eng.ok("rmi", "busybox")
+    assert eng.layer_dirs() == [] and eng.index()["images"] == []
