@@ -407,6 +407,23 @@ def test_kill_9_during_import_leaves_a_usable_store(eng, busybox_tar):
     assert r.returncode == 125
 
 
+def test_a_crash_between_moving_in_and_recording_is_cleaned(eng, busybox_tar):
+    """What a command killed after moving its layer and blobs into the store
+    but before saving images.json leaves: orphans, and its work dir."""
+    iid = eng.import_tar(busybox_tar, "kept")
+    kept_layers, kept_blobs = eng.layer_dirs(), eng.blobs()
+    orphan = "ab" * 32
+    (eng.root / "layers" / orphan / "bin").mkdir(parents=True)
+    (eng.root / "blobs" / "sha256" / orphan).write_text("{}")
+    (eng.root / "images.json.tmp-999999").write_text("{")
+    (eng.root / "tmp" / "import-dead").mkdir()
+    eng.ok("images")
+    assert eng.layer_dirs() == kept_layers and eng.blobs() == kept_blobs
+    assert eng.tmp_entries() == [] and not (eng.root / "images.json.tmp-999999").exists()
+    assert eng.inspect("kept")["Id"] == iid
+    assert (eng.root / "layers" / kept_layers[0] / "bin" / "busybox").exists()
+
+
 def test_image_help_and_unknown(eng):
     assert "Usage: hull import" in eng.ok("import", "--help").out
     assert "Usage: hull images" in eng.ok("images", "-h").out
