@@ -165,7 +165,9 @@ def test_images_table_quiet_json_filter(eng, busybox_tar):
         sorted(l.split()[1] for l in eng.ok("images", "beta").out.splitlines()[1:]) == ["2", "latest"]
     assert len(eng.ok("images", "beta:2").out.splitlines()) == 2
     assert len(eng.ok("images", "gamma").out.splitlines()) == 1
-    r = eng.hull("images", "--format", "{{.ID}}")
+    assert eng.ok("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}", "beta").out.splitlines() == \
+        [f"beta:latest {b[7:19]}", f"beta:2 {b[7:19]}"]
+    r = eng.hull("images", "--format", "{{.ID")
     assert r.returncode == 125 and "format" in r.err
 
 
@@ -180,6 +182,7 @@ def test_lookup_by_id_prefix_and_errors(eng, busybox_tar):
     iid = eng.import_tar(busybox_tar, "bb")
     for ref in (iid, iid[7:], iid[7:19], iid[7:11], "bb", "bb:latest"):
         assert eng.inspect(ref)["Id"] == iid, ref
+    assert eng.ok("image", "inspect", "-f", "{{.Id}} {{json .RepoTags}}", "bb").out == f'{iid} ["bb:latest"]\n'
     r = eng.hull("image", "inspect", "nosuch")
     assert r.returncode == 125 and "hull: No such image: nosuch" in r.err
     r = eng.hull("image", "inspect", "bb:other")
