@@ -113,7 +113,9 @@ def test_import_changes_and_message(eng, busybox_tar):
     ("RUN echo", "unknown instruction RUN"),
     ("CMD [\"sh\", 1]", "not a JSON array of strings"),
     ("WORKDIR tmp", "must be absolute"),
-    ("EXPOSE http", "bad port"),
+    ("EXPOSE 80 http", "bad port 'http'"),
+    ("ENV A=1 =x", "'=x' is not KEY=VALUE"),
+    ("VOLUME /ok rel", "VOLUME 'rel' must be absolute"),
     ("ENV", "needs an argument"),
 ])
 def test_import_bad_change(eng, busybox_tar, change, why):
