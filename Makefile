@@ -104,7 +104,7 @@ clean:
 
 # libFuzzer on the config.json parser for 30 s (needs clang).  New inputs
 # go to $(O)/fuzz-corpus/spec; tests/fuzz/corpus/spec holds the seeds.
-.PHONY: fuzz
+.PHONY: fuzz fuzz-image
 FUZZ_CC ?= clang
 FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/error.c
 
@@ -117,3 +117,17 @@ fuzz: $(O)/fuzz-spec
 	@mkdir -p $(O)/fuzz-corpus/spec
 	$(O)/fuzz-spec -max_total_time=30 -dict=tests/fuzz/spec.dict $(O)/fuzz-corpus/spec tests/fuzz/corpus/spec
 .SECONDARY:
+
+# The image store's text parsers (changes, references, image configs).
+FUZZ_IMAGE_SRC := tests/fuzz/fuzz-image.c src/engine/image-change.c src/engine/image-config.c src/engine/store.c \
+	src/engine/layer.c src/lib/error.c src/lib/path.c
+
+$(O)/fuzz-image: $(FUZZ_IMAGE_SRC) $(wildcard src/lib/*.h src/engine/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined -Isrc/lib -Isrc/engine \
+		$(shell pkg-config --cflags json-c libarchive) -o $@ $(FUZZ_IMAGE_SRC) \
+		$(shell pkg-config --libs json-c libarchive libcrypto)
+
+fuzz-image: $(O)/fuzz-image
+	@mkdir -p $(O)/fuzz-corpus/image
+	$(O)/fuzz-image -max_total_time=30 $(O)/fuzz-corpus/image tests/fuzz/corpus/image

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "engine.h"
 #include "store.h"
 #include "util.h"
 
@@ -127,7 +128,8 @@ static const char images_usage[] =
 	"\n"
 	"Options:\n"
 	"  -a, --all             Show all images (accepted; there are no intermediate images)\n"
-	"      --format string   'table' (default) or 'json' (one JSON object per line)\n"
+	"      --format string   'table' (default), 'json' (one JSON object per line) or a\n"
+	"                        template: '{{.Repository}}:{{.Tag}} {{.ID}}'\n"
 	"      --no-trunc        Don't truncate output\n"
 	"  -q, --quiet           Only show image IDs\n";
 
@@ -163,7 +165,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 	struct image **imgs = NULL;
 	size_t n = 0, nrows = 0;
 	bool quiet = false, no_trunc = false, json = false;
-	const char *filter = NULL;
+	const char *filter = NULL, *template = NULL;
 	char frepo[256] = "", ftag[130] = "";
 	int c, r;
 
@@ -181,7 +183,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 			if (streq(optarg, "json") || streq(optarg, "{{json .}}"))
 				json = true;
 			else if (!streq(optarg, "table"))
-				return cli_usage(cmd, "unsupported --format '%s' (use 'table' or 'json')", optarg);
+				template = optarg;
 			break;
 		case 'h':
 			fputs(images_usage, stdout);
@@ -243,7 +245,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 			if (!seen)
 				printf("%s\n", rows[i].id);
 		}
-	} else if (json) {
+	} else if (json || template) {
 		for (size_t i = 0; i < nrows; i++) {
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "Containers", json_object_new_string("N/A"));
@@ -254,8 +256,18 @@ static int images_list(int argc, char **argv, const char *cmd)
 			json_object_object_add(o, "Repository", json_object_new_string(rows[i].repo));
 			json_object_object_add(o, "Size", json_object_new_string(rows[i].size));
 			json_object_object_add(o, "Tag", json_object_new_string(rows[i].tag));
-			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-										JSON_C_TO_STRING_NOSLASHESCAPE));
+			if (template) {
+				_cleanup_free_ char *line = eng_format(template, o);
+				if (!line) {
+					json_object_put(o);
+					free(rows);
+					image_list_free(imgs, n);
+					return HULL_EXIT_ENGINE;
+				}
+				printf("%s\n", line);
+			} else
+				printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+											JSON_C_TO_STRING_NOSLASHESCAPE));
 			json_object_put(o);
 		}
 	} else {
@@ -373,18 +385,30 @@ static struct json_object *inspect_json(const struct image *img)
 }
 
 static const char inspect_usage[] =
-	"Usage: hull image inspect IMAGE [IMAGE...]\n"
+	"Usage: hull image inspect [OPTIONS] IMAGE [IMAGE...]\n"
 	"\n"
-	"Display detailed information on one or more images, as a JSON array.\n";
+	"Display detailed information on one or more images, as a JSON array.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --format string   A template per image: '{{.Id}}', '{{json .Config.Cmd}}'\n";
 
 static int image_inspect(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	_cleanup_store_ struct store *s = NULL;
 	struct json_object *arr;
+	const char *format = NULL;
 	int c, r, status = 0;
 
-	while ((c = cli_getopt("image inspect", argc, argv, "+:h", opts)) != -1) {
+	while ((c = cli_getopt("image inspect", argc, argv, "+:f:h", opts)) != -1) {
+		if (c == 'f') {
+			format = optarg;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(inspect_usage, stdout);
 			return 0;
@@ -407,6 +431,18 @@ static int image_inspect(int argc, char **argv)
 		}
 		json_object_array_add(arr, inspect_json(img));
 		image_free(img);
+	}
+	if (format) {
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			_cleanup_free_ char *line = eng_format(format, json_object_array_get_idx(arr, i));
+			if (!line) {
+				status = HULL_EXIT_ENGINE;
+				break;
+			}
+			printf("%s\n", line);
+		}
+		json_object_put(arr);
+		return status;
 	}
 	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								   JSON_C_TO_STRING_NOSLASHESCAPE));

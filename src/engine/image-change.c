@@ -130,8 +130,10 @@ static int apply_pairs(struct json_object *cfg, bool env, const char *arg, const
 		const char *w = json_object_get_string(json_object_array_get_idx(words, i));
 		const char *e = strchr(w, '=');
 		if (!e || e == w) {
+			/* w belongs to words: the message first */
+			int r = hull_error_plain(err, EINVAL, "invalid change '%s': '%s' is not KEY=VALUE", change, w);
 			json_object_put(words);
-			return hull_error_plain(err, EINVAL, "invalid change '%s': '%s' is not KEY=VALUE", change, w);
+			return r;
 		}
 		if (env)
 			env_set(cfg, w, (size_t)(e - w), e + 1);
@@ -211,16 +213,18 @@ static int apply_one(struct json_object *cfg, const char *change, struct hull_er
 				long port = strtol(w, &end, 10);
 				if (end == w || port < 1 || port > 65535 ||
 				    (*end && !streq(end, "/tcp") && !streq(end, "/udp") && !streq(end, "/sctp"))) {
+					int r = hull_error_plain(err, EINVAL, "invalid change '%s': bad port '%s'", change, w);
 					json_object_put(words);
-					return hull_error_plain(err, EINVAL, "invalid change '%s': bad port '%s'", change, w);
+					return r;
 				}
 				if (asprintf(&key, "%ld%s", port, *end ? end : "/tcp") < 0)
 					key = NULL;
 			} else {
 				if (w[0] != '/') {
+					int r = hull_error_plain(err, EINVAL,
+								 "invalid change '%s': VOLUME '%s' must be absolute", change, w);
 					json_object_put(words);
-					return hull_error_plain(err, EINVAL, "invalid change '%s': VOLUME '%s' must be absolute",
-								change, w);
+					return r;
 				}
 				key = strdup(w);
 			}

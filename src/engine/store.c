@@ -108,24 +108,41 @@ static void store_unlock(struct store *s)
 
 /* Removes what killed commands left in tmp/: a directory whose flock we
  * can take has no living owner. */
+static void gc_orphans(struct store *s);
+
 static void clean_tmp(struct store *s)
 {
 	_cleanup_free_ char *tmp = store_path(s, "tmp");
 	_cleanup_closedir_ DIR *d = tmp ? opendir(tmp) : NULL;
 	struct dirent *de;
+	bool locked = false, removed = false;
 
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
+		/* work_new() makes and flocks its directory under a shared
+		 * store lock: with the exclusive one, an unlocked directory
+		 * is one whose owner died. */
+		if (!locked) {
+			if (store_lock(s, LOCK_EX, NULL) < 0)
+				return;
+			locked = true;
+		}
 		_cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue;
 		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "%s/%s", tmp, de->d_name) >= 0)
-			path_remove_tree(p);
+		if (asprintf(&p, "%s/%s", tmp, de->d_name) >= 0 && path_remove_tree(p) == 0)
+			removed = true;
 	}
+	/* a command died: it may have died between moving its layer or
+	 * blobs in and saving the index */
+	if (removed)
+		gc_orphans(s);
+	if (locked)
+		store_unlock(s);
 }
 
 int store_open(const char *root, struct store **ret, struct hull_error **err)
@@ -179,20 +196,31 @@ struct work {
 
 static int work_new(struct store *s, const char *what, struct work *w, struct hull_error **err)
 {
+	int r;
+
 	w->fd = -1;
 	w->dir = store_path(s, "tmp/%s-XXXXXX", what);
 	if (!w->dir)
 		return -ENOMEM;
+	/* made and locked under the store lock, so that clean_tmp() never
+	 * takes it for a dead command's */
+	r = store_lock(s, LOCK_SH, err);
+	if (r < 0)
+		goto fail;
 	if (!mkdtemp(w->dir)) {
-		int e = errno;
-		free(w->dir);
-		w->dir = NULL;
-		return hull_error_set(err, e, "creating a work directory in '%s/tmp'", s->root);
+		r = hull_error_set(err, errno, "creating a work directory in '%s/tmp'", s->root);
+		store_unlock(s);
+		goto fail;
 	}
 	w->fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->fd < 0 || flock(w->fd, LOCK_EX) < 0)
-		return hull_error_set(err, errno, "locking '%s'", w->dir);
-	return 0;
+		r = hull_error_set(err, errno, "locking '%s'", w->dir);
+	store_unlock(s);
+	return r;
+fail:
+	free(w->dir);
+	w->dir = NULL;
+	return r;
 }
 
 static void work_done(struct work *w)
@@ -281,6 +309,61 @@ static int index_save(struct store *s, struct json_object *idx, struct hull_erro
 	if (!p || !text)
 		return -ENOMEM;
 	return write_atomic(p, text, strlen(text), err);
+}
+
+/* Removes layers and blobs no image refers to, and temp index files: what
+ * a command killed in the middle of recording an image leaves.  Called
+ * with the store locked exclusively. */
+static void gc_orphans(struct store *s)
+{
+	_cleanup_json_ struct json_object *idx = NULL;
+	static const char *const kinds[] = { "layers", "blobs/sha256", "" };
+
+	if (index_load(s, &idx, NULL) < 0)
+		return;
+	struct json_object *imgs = jget(idx, "images");
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		_cleanup_free_ char *dir = store_path(s, "%s", kinds[k]);
+		_cleanup_closedir_ DIR *d = dir ? opendir(dir) : NULL;
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			const char *n = de->d_name;
+			_cleanup_free_ char *p = NULL;
+			bool used = false;
+
+			if (k == 2) {
+				/* the root: only write_atomic()'s leftovers */
+				if (startswith(n, "images.json.tmp-") && asprintf(&p, "%s/%s", dir, n) >= 0)
+					unlink(p);
+				continue;
+			}
+			if (strlen(n) != 64 || strspn(n, "0123456789abcdef") != 64)
+				continue;
+			for (size_t i = 0; !used && i < json_object_array_length(imgs); i++) {
+				struct json_object *rec = json_object_array_get_idx(imgs, i);
+				if (k == 0) {
+					struct json_object *ls = jget(rec, "Layers");
+					for (size_t j = 0; !used && ls && j < json_object_array_length(ls); j++)
+						used = streq(json_object_get_string(json_object_array_get_idx(ls, j)), n);
+				} else {
+					const char *id = jstr(rec, "Id"), *man = jstr(rec, "Manifest");
+					struct json_object *bs = jget(rec, "Blobs");
+					used = (id && streq(id + 7, n)) || (man && streq(man + 7, n));
+					for (size_t j = 0; !used && bs && j < json_object_array_length(bs); j++) {
+						const char *b = json_object_get_string(json_object_array_get_idx(bs, j));
+						used = b && startswith(b, "sha256:") && streq(b + 7, n);
+					}
+				}
+			}
+			if (used || asprintf(&p, "%s/%s", dir, n) < 0)
+				continue;
+			if (k == 0)
+				path_remove_tree(p);
+			else
+				unlink(p);
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ */

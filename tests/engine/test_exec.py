@@ -1,7 +1,7 @@
 """hull exec: the seeds' walk-through and exec's own behaviour."""
 import os
 
-from conftest import find_cgroup, wait_for
+from .conftest import find_cgroup, wait_for
 
 
 def test_walkthrough_httpd_is_pid1_and_exec_shares_its_namespaces(hull):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import cgroup_dirs_named, mounts_under, procs_mentioning, wait_for
+from .conftest import cgroup_dirs_named, mounts_under, procs_mentioning, wait_for
 
 
 def test_ps_columns_and_states(hull):

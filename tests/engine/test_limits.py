@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import find_cgroup
+from .conftest import find_cgroup
 
 
 def cg_read(controller, cid, name):

@@ -2,7 +2,7 @@
 import json
 import os
 
-from conftest import mounts_under, wait_for
+from .conftest import mounts_under, wait_for
 
 
 def test_run_prints_and_exits_with_status(hull):

@@ -3,7 +3,7 @@ commands."""
 import json
 import os
 
-from conftest import mounts_under
+from .conftest import mounts_under
 
 
 def test_bind_mount_file_appears_on_host(hull, tmp_path):
