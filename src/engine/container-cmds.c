@@ -264,7 +264,7 @@ int cmd_inspect(int argc, char **argv)
 			json_object_array_add(arr, rec);
 	}
 	if (!format)
-		printf("%s\n", json_object_to_json_string_ext(arr, ENG_JSON_PRETTY));
+		printf("%s\n", json_object_array_length(arr) ? json_object_to_json_string_ext(arr, ENG_JSON_PRETTY) : "[]");
 	json_object_put(arr);
 	return ret;
 }
