@@ -542,19 +542,31 @@ static int mon_loop(struct mon *m)
 	return status;
 }
 
+static bool stop_requested(struct mon *m)
+{
+	return faccessat(m->run_dirfd, "stop-requested", F_OK, 0) == 0;
+}
+
+/* Restarting -> exited, keeping the recorded status. */
+static void set_stopped(struct json_object *rec, void *data)
+{
+	struct json_object *st = jget(rec, "State");
+
+	(void)data;
+	jset(st, "Status", json_object_new_string("exited"));
+	jset(st, "Restarting", json_object_new_boolean(false));
+}
+
 /* --restart: whether to run again after an exit with code. */
 static bool want_restart(struct mon *m, int code)
 {
-	_cleanup_free_ char *flag = NULL;
 	struct json_object *rec = ctr_load_raw(m->id, NULL);
 	struct json_object *rp = jget(jget(rec, "HostConfig"), "RestartPolicy");
 	const char *name = jstr(rp, "Name");
 	int64_t max = jint(rp, "MaximumRetryCount"), count = jint(rec, "RestartCount");
 	bool again = false;
 
-	if (asprintf(&flag, "%s/stop-requested", m->run_dir) < 0)
-		abort();
-	if (access(flag, F_OK) == 0)
+	if (stop_requested(m))
 		again = false; /* `hull stop` / `kill` / `rm -f`: no restart */
 	else if (streq(name, "always") || streq(name, "unless-stopped"))
 		again = true;
@@ -666,6 +678,12 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		if (!e.restarting)
 			break;
 		usleep((useconds_t)backoff * 1000);
+		/* A stop during the back-off is final. */
+		if (stop_requested(&m)) {
+			e.restarting = false;
+			update_record(&m, set_stopped, &e);
+			break;
+		}
 	}
 	/* Unmounted (and removed, with --rm) before the attached client
 	 * hears the status: `run --rm` returns with nothing left. */

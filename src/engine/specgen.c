@@ -469,6 +469,11 @@ char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 	if ((r = resolve_user(merged, jstr(cfg, "User"), &user, err)) < 0)
 		goto fail;
 	jset(proc, "user", user);
+	/* --init: hull-init, bind-mounted at /dev/init, runs the command. */
+	if (jbool(hc, "Init")) {
+		json_object_array_add(args, json_object_new_string("/dev/init"));
+		json_object_array_add(args, json_object_new_string("--"));
+	}
 	json_object_array_add(args, json_object_new_string(jstr(rec, "Path")));
 	v = jget(rec, "Args");
 	for (size_t i = 0; v && i < json_object_array_length(v); i++)

@@ -218,3 +218,39 @@ def test_help_for_every_command(hull):
         r = hull(cmd, "--help")
         assert r.returncode == 0 and r.out.startswith("Usage: hull " + cmd), (cmd, r)
     assert "run" in hull.ok("--help")
+
+
+def test_restart_policies(hull):
+    hull.run_d("--name", "onf", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3")
+    wait_for(lambda: hull.inspect("onf")["State"]["Status"] == "exited" and hull.inspect("onf")["RestartCount"] == 2,
+             timeout=20, what="two restarts then exited")
+    assert hull.ok("logs", "onf") == "run\n" * 3
+    assert hull.inspect("onf")["State"]["ExitCode"] == 3
+    hull.run_d("--name", "alw", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2")
+    wait_for(lambda: hull.inspect("alw")["RestartCount"] >= 2, timeout=20, what="restarts of an always container")
+    # a stop is final
+    hull.ok("stop", "-t", "1", "alw")
+    n = hull.inspect("alw")["RestartCount"]
+    time.sleep(1)
+    assert hull.status("alw") == "exited" and hull.inspect("alw")["RestartCount"] == n
+    # success does not restart on-failure
+    hull.run_d("--name", "okk", "--restart", "on-failure", "busybox", "true")
+    hull.wait_status("okk", "exited")
+    time.sleep(0.5)
+    assert hull.inspect("okk")["RestartCount"] == 0
+    r = hull("run", "--rm", "--restart", "always", "busybox", "true")
+    assert r.returncode == 125 and "--restart" in r.err
+
+
+def test_init_reaps_and_forwards_signals(hull):
+    out = hull.ok("run", "--rm", "--init", "busybox", "sh", "-c", "ps -o pid,comm | sed -n 2p")
+    assert out.split() == ["1", "init"]
+    hull.run_d("--name", "ini", "--init", "busybox", "sh", "-c", "(sleep 0.2 &); sleep 1000")
+    time.sleep(0.8)
+    out = hull.ok("exec", "ini", "ps", "-o", "stat,comm")
+    assert not [l for l in out.splitlines()[1:] if l.split()[0].startswith("Z")], out
+    # TERM reaches sleep through init (sh as PID 1 would ignore it): 143, not KILL's 137
+    hull.ok("stop", "-t", "20", "ini")
+    assert hull.inspect("ini")["State"]["ExitCode"] == 143
+    r = hull("run", "--rm", "--init", "busybox", "no-such")
+    assert r.returncode == 127
