@@ -125,6 +125,19 @@ static const struct cmd {
 	  "Usage: hull unpause CONTAINER [CONTAINER...]\n" },
 	{ "port", cmd_port, "List port mappings (none: hull has no networking yet)",
 	  "Usage: hull port CONTAINER\n" },
+	{ "top", cmd_top, "Display the running processes of a container", "Usage: hull top CONTAINER\n" },
+	{ "stats", cmd_stats, "Display a container's resource usage",
+	  "Usage: hull stats --no-stream [--format FMT] CONTAINER...\n\n"
+	  "CPU % (over 0.2 s), memory usage / limit, memory %, processes, from the container's cgroup.\n"
+	  "Fields for --format: ID, Name, CPUPerc, MemUsage, MemPerc, PIDs.\n" },
+	{ "update", cmd_update, "Update the resource limits of one or more containers",
+	  "Usage: hull update [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	  "Options (as for 'hull run'): -m, --memory-swap, --memory-reservation, --cpus, --cpu-shares,\n"
+	  "--cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --pids-limit, --blkio-weight, --restart.\n"
+	  "A running container's cgroup gets the new values at once.\n" },
+	{ "cp", cmd_cp, "Copy files between a container and the host",
+	  "Usage: hull cp CONTAINER:SRC DEST | hull cp SRC CONTAINER:DEST\n\n"
+	  "Paths in the container are resolved inside its root (symlinks cannot lead out).\n" },
 	{ "volume", cmd_volume, "Manage volumes",
 	  "Usage: hull volume COMMAND\n\n"
 	  "Commands:\n"
