@@ -122,6 +122,10 @@ int cmd_exec(int argc, char **argv)
 	struct json_object *rec = ctr_load(id, &err);
 	if (!rec)
 		return eng_fail(err, -ENOENT, "cannot load the container");
+	if (jstr(jget(rec, "HostConfig"), "Runtime")) {
+		json_object_put(rec);
+		return eng_error("exec in a container run by --runtime is not supported yet");
+	}
 	const char *status = ctr_status(rec);
 	pid_t init = (pid_t)jint(jget(rec, "State"), "Pid");
 	if (!streq(status, "running")) {

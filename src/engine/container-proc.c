@@ -30,10 +30,12 @@ static int load_cgroup(const char *ref, char **ret_id, struct hull_cgroup **ret)
 	if (!id)
 		return EXIT_ENGINE;
 	struct json_object *rec = ctr_load(id, &err);
-	bool running = rec && ctr_is_running(rec);
+	bool running = rec && ctr_is_running(rec), ext = jstr(jget(rec, "HostConfig"), "Runtime") != NULL;
 	json_object_put(rec);
 	if (!running)
 		return eng_error("container '%s' is not running", ref);
+	if (ext)
+		return eng_error("container '%s' runs under --runtime: not supported here yet", ref);
 	r = hull_state_load(rt, id, &st, &err);
 	if (r < 0)
 		return eng_fail(err, r, "cannot load the container's state");

@@ -600,8 +600,13 @@ static int create_container(struct run_req *q, char **ret_id)
 		jset(hc, "RestartPolicy", rp);
 	}
 	jset(hc, "LogConfig", json_tokener_parse("{\"Type\":\"json-file\",\"Config\":{}}"));
-	if (eng.runtime)
+	if (eng.runtime) {
+		if (access(eng.runtime, X_OK) < 0) {
+			image_free(img);
+			return eng_error("--runtime '%s': %s", eng.runtime, strerror(errno));
+		}
 		jset(hc, "Runtime", json_object_new_string(eng.runtime));
+	}
 	if (jbool(hc, "Init")) {
 		_cleanup_free_ char *self = realpath("/proc/self/exe", NULL), *init = NULL;
 		char *slash = self ? strrchr(self, '/') : NULL;
@@ -712,7 +717,10 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 		.attach = attach,
 		.tty = jbool(jget(rec, "Config"), "Tty"),
 		.stdin_open = jbool(jget(rec, "Config"), "OpenStdin"),
+		.runtime = jstr(jget(rec, "HostConfig"), "Runtime"),
 	};
+	_cleanup_free_ char *runtime = o.runtime ? strdup(o.runtime) : NULL;
+	o.runtime = runtime;
 	json_object_put(rec);
 	return monitor_spawn(&o, ret_pid, ret_attach_fd);
 }

@@ -179,12 +179,21 @@ int volume_add_mount_spec(struct json_object *mounts, const char *spec);
 /* Removes the anonymous volumes of a container's Mounts. */
 void volume_remove_anonymous(struct json_object *rec);
 
+/* ---- ext-runtime.c: --runtime PATH (runc, crun) ---- */
+
+char *extrt_root(void); /* <runroot>/ext-runtime */
+/* RUNTIME create --bundle B --pid-file B/init.pid ID: *ret_pid is the init. */
+int extrt_create(const char *runtime, const char *id, const char *bundle, pid_t *ret_pid, struct hull_error **err);
+int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
+void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
+
 /* ---- monitor.c ---- */
 
 struct monitor_opts {
 	const char *id;
 	bool attach;      /* wait for one attach client before starting */
 	bool tty, stdin_open;
+	const char *runtime; /* HostConfig.Runtime: an external OCI runtime, or NULL */
 };
 /* Forks the monitor (double fork, setsid) which mounts the rootfs,
  * creates and starts the container and supervises it.  Returns 0 once the

@@ -175,7 +175,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nGlobal Options:\n"
 		   "      --root DIR      engine state: images, containers, volumes (default " ENG_DEFAULT_ROOT ")\n"
 		   "      --runroot DIR   runtime state: bundles, monitors, libhull state (default " ENG_DEFAULT_RUNROOT ")\n"
-		   "      --runtime PATH  an OCI runtime (crun, runc) instead of libhull (not supported yet)\n"
+		   "      --runtime PATH  containers created now run under this OCI runtime (runc) instead of libhull\n"
 		   "  -v, --version       print the version\n"
 		   "  -h, --help          print this help\n"
 		   "\nRun 'hull COMMAND --help' for a command's options.\n");
@@ -235,8 +235,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_ENGINE;
 	}
-	if (eng.runtime)
-		return eng_error("--runtime '%s': driving an external OCI runtime is not supported yet", eng.runtime);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (streq(commands[i].name, argv[optind])) {
 			argc -= optind;

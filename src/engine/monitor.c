@@ -59,6 +59,7 @@ struct mon {
 	int clients[MAX_CLIENTS];
 	bool client_eof[MAX_CLIENTS]; /* read side done: poll it no more */
 	bool tty, stdin_open;
+	const char *runtime; /* external OCI runtime, or NULL for libhull */
 	pid_t pid;
 	/* partial lines per stream for the json-file log */
 	char line[2][16384];
@@ -286,6 +287,30 @@ static bool oom_killed(struct mon *m)
 	struct hull_cgroup *cg = NULL;
 	bool oom = false;
 
+	if (m->runtime) {
+		/* runc places a relative cgroupsPath ("hull/<id>") under its own
+		 * (our) cgroup in each hierarchy. */
+		_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+		char line[1024], path[PATH_MAX];
+		while (f && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+			if (!p)
+				continue;
+			bool v1 = strncmp(c + 1, "memory:", 7) == 0, v2 = c[1] == ':';
+			if (!v1 && !v2)
+				continue;
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s/hull/%s/%s", v1 ? "/memory" : "",
+				 streq(p + 1, "/") ? "" : p + 1, m->id, v1 ? "memory.oom_control" : "memory.events");
+			_cleanup_fclose_ FILE *g = fopen(path, "re");
+			while (g && fgets(line, sizeof(line), g))
+				if (startswith(line, "oom_kill ") && strtoull(line + 9, NULL, 10) > 0)
+					oom = true;
+			if (g)
+				break;
+		}
+		return oom;
+	}
 	if (hull_state_load(m->rt_root, m->id, &st, NULL) < 0)
 		return false;
 	if (st->cgroup && hull_cgroup_load("/sys/fs/cgroup", st->cgroup, &cg, NULL) == 0) {
@@ -313,6 +338,15 @@ static bool oom_killed(struct mon *m)
 static int open_null(int flags)
 {
 	return open("/dev/null", flags | O_CLOEXEC);
+}
+
+/* Deletes the runtime's container (its cgroup): libhull's or the external one's. */
+static void mon_delete(struct mon *m)
+{
+	if (m->runtime)
+		extrt_delete(m->runtime, m->id);
+	else
+		hull_container_delete(m->rt_root, m->id, true, NULL);
 }
 
 /* Creates and starts the container; 0, or reported and -1. */
@@ -353,7 +387,12 @@ static int mon_start(struct mon *m, bool attach)
 		.bundle = m->run_dir,
 		.ret_console_master = m->tty ? &master : NULL,
 	};
-	r = hull_container_create(&o, spec, &m->pid, &err);
+	if (m->runtime && m->tty)
+		r = hull_error_plain(&err, EINVAL, "-t with --runtime is not supported yet");
+	else if (m->runtime)
+		r = extrt_create(m->runtime, m->id, m->run_dir, &m->pid, &err);
+	else
+		r = hull_container_create(&o, spec, &m->pid, &err);
 	hull_spec_free(spec);
 	/* Our 0, 1, 2 back to /dev/null: only the container holds the write
 	 * ends, so its exit is our EOF. */
@@ -395,10 +434,10 @@ static int mon_start(struct mon *m, bool attach)
 		}
 	}
 
-	r = hull_container_start(m->rt_root, m->id, &err);
+	r = m->runtime ? extrt_start(m->runtime, m->id, m->run_dir, &err) : hull_container_start(m->rt_root, m->id, &err);
 	if (r < 0) {
 		report_error(m, err, r, "cannot start the container");
-		hull_container_delete(m->rt_root, m->id, true, NULL);
+		mon_delete(m);
 		while (waitpid(m->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		return -1;
@@ -621,6 +660,7 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		.in_fd = -1,
 		.stdin_client = -1,
 		.stdin_open = o->stdin_open,
+		.runtime = o->runtime,
 		.run_dir = ctr_run_dir(o->id),
 		.rt_root = eng_runtime_root(),
 		.log_path = NULL,
@@ -655,6 +695,10 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		goto out;
 	}
 	write_pid_file(&m);
+	/* An external runtime's init is the child of its `create`, which
+	 * exits: as a subreaper we get it, and can waitpid() it. */
+	if (m.runtime)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 
 	bool first = true;
 	for (int backoff = 100;; backoff = backoff < 1600 ? backoff * 2 : backoff) {
@@ -672,7 +716,7 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		int st = mon_loop(&m);
 		code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : EXIT_ENGINE;
 		struct exit_info e = { .code = code, .oom = oom_killed(&m) };
-		hull_container_delete(m.rt_root, m.id, true, NULL);
+		mon_delete(&m);
 		e.restarting = want_restart(&m, code);
 		update_record(&m, set_exited, &e);
 		if (!e.restarting)

@@ -544,7 +544,15 @@ char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 		jset(lnx, "maskedPaths", strs(masked_paths, ARRAY_SIZE(masked_paths)));
 		jset(lnx, "readonlyPaths", strs(readonly_paths, ARRAY_SIZE(readonly_paths)));
 	}
-	jset(lnx, "cgroupsPath", json_object_new_string(id));
+	/* libhull puts a relative path under <own cgroup>/hull/; runc puts
+	 * it under its own (our) cgroup: "hull/<id>" lands at the same place. */
+	if (jstr(hc, "Runtime")) {
+		_cleanup_free_ char *cg = NULL;
+		if (asprintf(&cg, "hull/%s", id) < 0)
+			abort();
+		jset(lnx, "cgroupsPath", json_object_new_string(cg));
+	} else
+		jset(lnx, "cgroupsPath", json_object_new_string(id));
 	if ((r = resources(hc, lnx, err)) < 0)
 		goto fail;
 
