@@ -36,7 +36,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 
 .PHONY: all unit integration check deps bench clean
 
-all: $(O)/hullrt $(O)/hull $(O)/hull-init $(O)/libhull.a $(O)/probe
+all: $(O)/hullrt $(O)/hull $(O)/hull-monitor $(O)/hull-init $(O)/libhull.a $(O)/probe
 
 $(O)/%.o: %.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -64,6 +64,17 @@ $(O)/hullrt: $(RT_OBJ) $(O)/libhull.a
 $(O)/src/engine/%.o: src/engine/%.c $(wildcard src/lib/*.h src/engine/*.h src/engine/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/engine -c -o $@ $<
+
+# A container's monitor, static and lean (it lives as long as the
+# container): libhull, json-c, libseccomp, libcap, and the engine's few
+# modules it needs; not the image libraries.
+MON_OBJ := $(addprefix $(O)/src/engine/,monitor.o container.o engine-util.o rootfs.o volume.o ext-runtime.o)
+$(O)/src/monitor/main.o: src/monitor/main.c src/engine/engine.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/engine -c -o $@ $<
+
+$(O)/hull-monitor: $(O)/src/monitor/main.o $(MON_OBJ) $(O)/libhull.a
+	$(CC) $(CFLAGS) -static -no-pie -Wl,--gc-sections -o $@ $^ -ljson-c -lseccomp -lcap
 
 # `hull run --init`: PID 1 that reaps zombies and forwards signals,
 # bind-mounted at /dev/init; static, so no library of the image is needed.

@@ -202,6 +202,10 @@ struct monitor_opts {
  * o->attach, *ret_attach_fd is the attach socket, connected before the
  * container started (so no output is missed). */
 int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_fd);
+/* The monitor itself (monitor.c): supervises the container, reporting to
+ * status_fd; never returns.  build/hull-monitor runs it (main in
+ * src/monitor/main.c), or the fork of hull if that binary is missing. */
+_Noreturn void monitor_run(const struct monitor_opts *o, int status_fd);
 /* <runroot>/containers/<id>/attach */
 char *monitor_socket_path(const char *id);
 

@@ -254,3 +254,19 @@ def test_init_reaps_and_forwards_signals(hull):
     assert hull.inspect("ini")["State"]["ExitCode"] == 143
     r = hull("run", "--rm", "--init", "busybox", "no-such")
     assert r.returncode == 127
+
+
+def test_monitor_is_lean(hull):
+    """The monitor is build/hull-monitor (static): no image library mapped,
+    little memory of its own."""
+    cid = hull.run_d("busybox", "sleep", "1000")
+    mon = int((hull.runroot / "containers" / cid / "monitor.pid").read_text().split()[0])
+    assert os.readlink(f"/proc/{mon}/exe").endswith("/hull-monitor")
+    maps = open(f"/proc/{mon}/maps").read()
+    assert "libarchive" not in maps and "libcrypto" not in maps and "libc.so" not in maps
+    rollup = dict(l.split(":", 1) for l in open(f"/proc/{mon}/smaps_rollup").read().splitlines()[1:])
+    private_dirty_kb = int(rollup["Private_Dirty"].split()[0])
+    assert private_dirty_kb < 512, rollup
+    # it holds no fd of the test's (its stdio is /dev/null)
+    for fd in (0, 1, 2):
+        assert os.readlink(f"/proc/{mon}/fd/{fd}") == "/dev/null"
