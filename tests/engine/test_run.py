@@ -187,5 +187,5 @@ def test_tty(hull):
     assert r.returncode == 5 and "in-tty" in r.out
     cid = hull.run_d("-t", "busybox", "sh", "-c", "echo logged")
     hull.wait_status(cid, "exited")
-    log = (hull.root / "containers" / cid / f"{cid}-json.log").read_text(newline="")
+    log = (hull.root / "containers" / cid / f"{cid}-json.log").read_bytes().decode()
     assert json.loads(log.splitlines()[0])["log"] == "logged\r\n"  # the terminal's line ending
