@@ -111,7 +111,8 @@ static struct archive *tar_reader(bool raw)
 	return a;
 }
 
-int layer_diff_id(const char *path, const char *source, char ret_hex[LAYER_HEX_SIZE], struct hull_error **err)
+int layer_diff_id(const char *path, const char *source, const char *blob_hex, char ret_hex[LAYER_HEX_SIZE],
+		  struct hull_error **err)
 {
 	_cleanup_aread_ struct archive *a = tar_reader(true);
 	_cleanup_md_ EVP_MD_CTX *c = sha256_new();
@@ -130,6 +131,11 @@ int layer_diff_id(const char *path, const char *source, char ret_hex[LAYER_HEX_S
 		return hull_error_plain(err, EINVAL, "empty input");
 	if (r != ARCHIVE_OK)
 		return hull_error_plain(err, EINVAL, "%s", archive_error_string(a));
+	/* not compressed: the bytes are the blob's, already hashed */
+	if (blob_hex && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE) {
+		memcpy(ret_hex, blob_hex, LAYER_HEX_SIZE);
+		return 0;
+	}
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 		EVP_DigestUpdate(c, buf, len);
 	if (r != ARCHIVE_EOF)
