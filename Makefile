@@ -36,7 +36,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 
 .PHONY: all unit integration check deps bench clean
 
-all: $(O)/hullrt $(O)/hull $(O)/libhull.a $(O)/probe
+all: $(O)/hullrt $(O)/hull $(O)/hull-init $(O)/libhull.a $(O)/probe
 
 $(O)/%.o: %.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -64,6 +64,12 @@ $(O)/hullrt: $(RT_OBJ) $(O)/libhull.a
 $(O)/src/engine/%.o: src/engine/%.c $(wildcard src/lib/*.h src/engine/*.h src/engine/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/engine -c -o $@ $<
+
+# `hull run --init`: PID 1 that reaps zombies and forwards signals,
+# bind-mounted at /dev/init; static, so no library of the image is needed.
+$(O)/hull-init: src/init/hull-init.c
+	@mkdir -p $(dir $@)
+	$(CC) -Os -static -Wall -Wextra -s -o $@ $<
 
 $(O)/hull: $(ENG_OBJ) $(O)/libhull.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(ENG_OBJ) $(O)/libhull.a $(LIBS)

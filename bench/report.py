@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Markdown report for bench/run.sh.
 
-usage: report.py ROWS.tsv
+usage: report.py ROWS.tsv [EXEC_ROWS.tsv]
 ROWS.tsv lines: name TAB status TAB path TAB version TAB result.json TAB namespaced(0/1)
+EXEC_ROWS.tsv (optional, same format): the `exec` latency results.
 status is "ok" or "not installed".  Machine facts come from the environment
 variables BENCH_FACT_* set by run.sh.
 """
@@ -18,7 +19,54 @@ def fmt_ratio(other, hull):
     return "hullrt is %.2fx slower than" % (1 / r)
 
 
+def read_rows(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            name, status, path_, version, res, ns = line.rstrip("\n").split("\t")
+            r = None
+            if status == "ok":
+                with open(res) as jf:
+                    r = json.load(jf)
+            rows.append(dict(name=name, status=status, path=path_, version=version, res=r, ns=ns == "1"))
+    return rows
+
+
+def exec_section(rows, env):
+    """The `exec` latency table, or [] when it was not measured."""
+    measured = [x for x in rows if x["res"]]
+    if not measured:
+        return []
+    hull = next((x["res"] for x in measured if x["name"] == "hullrt"), None)
+    out = ["### `exec` latency: %s sequential `exec ID /bin/true` (after %s warm-up) into one "
+           "running container (`/bin/sleep 1000`)" % (env("BENCH_FACT_N"), env("BENCH_FACT_WARMUP")), "",
+           "| runtime | version | ms/exec mean | median | p90 | ratio vs hullrt | peak RSS KiB | command (per exec) |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for x in measured:
+        r = x["res"]
+        ratio = "%.2fx" % (r["mean_ms"] / hull["mean_ms"]) if hull else "n/a"
+        cmd = "`%s --root $ROOT exec $ID /bin/true`%s" % (x["path"], " †" if x["ns"] else "")
+        out.append("| %s | %s | %.2f | %.2f | %.2f | %s | %s | %s |" % (
+            x["name"], x["version"], r["mean_ms"], r["median_ms"], r["p90_ms"], ratio, r["rss_kib_time"], cmd))
+    out.append("")
+    if hull:
+        for x in measured:
+            if x["name"] != "hullrt":
+                out.append("- **%s %s** at exec (%.2f vs %.2f ms/exec)" % (
+                    fmt_ratio(x["res"]["mean_ms"], hull["mean_ms"]), x["name"], hull["mean_ms"],
+                    x["res"]["mean_ms"]))
+    out.append("- one exec = `RUNTIME exec ID /bin/true`, waited for (foreground), stdin/stdout /dev/null; "
+               "the container is started once with `run -d` (not timed) and deleted afterwards; same "
+               "driver and timing as above (bench/driver.py --mode exec).")
+    for x in measured:
+        r = x["res"]
+        out.append("  - %s: min %.2f / max %.2f / stdev %.2f ms" % (x["name"], r["min_ms"], r["max_ms"], r["stdev_ms"]))
+    out.append("")
+    return out
+
+
 def main():
+    exec_rows = read_rows(sys.argv[2]) if len(sys.argv) > 2 else []
     rows = []
     with open(sys.argv[1]) as f:
         for line in f:
@@ -97,6 +145,7 @@ def main():
                "%s), args `[\"/bin/true\"]`, terminal false; each runtime has its own "
                "temporary --root." % env("BENCH_FACT_BUNDLE"))
     out.append("")
+    out.extend(exec_section(exec_rows, env))
     out.append("Machine: kernel %s, nproc %s, %s, cgroups: %s; date %s."
                % (env("BENCH_FACT_KERNEL"), env("BENCH_FACT_NPROC"), env("BENCH_FACT_CPU"),
                   env("BENCH_FACT_CGROUPS"), env("BENCH_FACT_DATE")))

@@ -12,6 +12,8 @@
 #   BENCH_NS="crun"         runtimes run in a private mount ns without the
 #                           hybrid layout's cgroup2 (crun refuses hybrid)
 #   BENCH_HYPERFINE=0       1: also cross-check each runtime with hyperfine
+#   BENCH_EXEC=1            also time `exec ID /bin/true` in a running
+#                           container (0: only the run lifecycle)
 #   BENCH_OUT=FILE          also write the report to FILE
 set -euo pipefail
 
@@ -130,9 +132,23 @@ c["process"]["terminal"] = False
 json.dump(c, open(p, "w"), indent=2)
 EOF
 
+# The exec benchmark's bundle: the same rootfs and config, but a process
+# that keeps the container running.
+EB=$TMP/exec-bundle
+mkdir -p "$EB"
+$PY - "$B/config.json" "$EB/config.json" "$B/rootfs" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/sleep", "1000"]
+c["root"]["path"] = sys.argv[3]
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+EOF
+
 # --- runs -------------------------------------------------------------------
 ROWS=$TMP/rows.tsv
+EXEC_ROWS=$TMP/exec-rows.tsv
 : >"$ROWS"
+: >"$EXEC_ROWS"
 for rt in $RUNTIMES; do
 	p=${RT_PATH[$rt]}
 	if [ -z "$p" ]; then
@@ -159,6 +175,17 @@ for rt in $RUNTIMES; do
 		wrap "$rt" "$p" --root "$root" delete --force "$TAG-$rt-hf" >/dev/null 2>&1 || true
 	fi
 	printf '%s\tok\t%s\t%s\t%s\t%s\n' "$rt" "$p" "$ver" "$TMP/$rt.json" "$ns" >>"$ROWS"
+
+	if [ "${BENCH_EXEC:-1}" = 1 ]; then
+		say "$rt: exec: $WARMUP warm-up + $N timed + $RSS_RUNS RSS runs of 'exec ID /bin/true' in one running container"
+		if ! run_child "${PRE[@]}" $PY "$HERE/driver.py" --mode exec --runtime "$p" --root "$root" --bundle "$EB" \
+			--prefix "$TAG-$rt-x" --runs "$N" --warmup "$WARMUP" --rss-runs "$RSS_RUNS" \
+			--log "$TMP/$rt-exec.log" --out "$TMP/$rt-exec.json"; then
+			die "$rt exec failed (see above)"
+		fi
+		$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("bench: %s: exec %.1f ms mean, %.1f median, %.1f p90, peak RSS %s KiB" % (sys.argv[2], r["mean_ms"], r["median_ms"], r["p90_ms"], r["rss_kib_time"]), file=sys.stderr)' "$TMP/$rt-exec.json" "$rt"
+		printf '%s\tok\t%s\t%s\t%s\t%s\n' "$rt" "$p" "$ver" "$TMP/$rt-exec.json" "$ns" >>"$EXEC_ROWS"
+	fi
 done
 
 # --- leftovers ----------------------------------------------------------------
@@ -177,7 +204,7 @@ export BENCH_FACT_N=$N BENCH_FACT_WARMUP=$WARMUP BENCH_FACT_RSS_RUNS=$RSS_RUNS \
 	BENCH_FACT_RSS_FLOOR="$( { /usr/bin/time -f %M "$B/rootfs/bin/busybox" true; } 2>&1 | tail -n1)" \
 	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 if [ -n "${BENCH_OUT:-}" ]; then
-	$PY "$HERE/report.py" "$ROWS" | tee "$BENCH_OUT"
+	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS" | tee "$BENCH_OUT"
 else
-	$PY "$HERE/report.py" "$ROWS"
+	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS"
 fi

@@ -70,5 +70,10 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 
 #endif

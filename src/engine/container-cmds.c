@@ -264,7 +264,7 @@ int cmd_inspect(int argc, char **argv)
 			json_object_array_add(arr, rec);
 	}
 	if (!format)
-		printf("%s\n", json_object_to_json_string_ext(arr, ENG_JSON_PRETTY));
+		printf("%s\n", json_object_array_length(arr) ? json_object_to_json_string_ext(arr, ENG_JSON_PRETTY) : "[]");
 	json_object_put(arr);
 	return ret;
 }
@@ -326,7 +326,7 @@ static bool wait_stopped(const char *id, long timeout_ms)
 {
 	for (long waited = 0; timeout_ms < 0 || waited <= timeout_ms; waited += 20) {
 		struct json_object *rec = ctr_load(id, NULL);
-		bool running = rec && ctr_is_running(rec) && !streq(ctr_status(rec), "restarting");
+		bool running = rec && ctr_is_running(rec);
 		json_object_put(rec);
 		if (!running)
 			return true;

@@ -14,7 +14,10 @@
 
 #include "cmds.h"
 #include "engine.h"
+#include "cgroup.h"
 #include "path.h"
+#include "state.h"
+#include "container.h"
 #include "spec.h"
 #include "store.h"
 #include "util.h"
@@ -420,7 +423,8 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return eng_usage_error(q->cmd, "requires at least 1 argument (the image)");
+		return eng_usage_error(q->cmd, streq(q->cmd, "update") ? "requires at least 1 argument (a container)"
+								     : "requires at least 1 argument (the image)");
 	q->image = argv[optind];
 	q->args = argv + optind + 1;
 	if (jbool(hc, "AutoRemove") && strcmp(jstr(jget(hc, "RestartPolicy"), "Name") ?: "no", "no") != 0)
@@ -475,6 +479,8 @@ static int create_container(struct run_req *q, char **ret_id)
 
 	if (q->name && !ctr_valid_name(q->name))
 		return eng_error("invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", q->name);
+	if ((r = specgen_validate(q->rec, &err)) < 0)
+		return eng_fail(err, r, "invalid container configuration");
 	r = eng_image_get(q->image, &img, &err);
 	if (r < 0)
 		return eng_fail(err, r, "cannot find the image");
@@ -594,8 +600,13 @@ static int create_container(struct run_req *q, char **ret_id)
 		jset(hc, "RestartPolicy", rp);
 	}
 	jset(hc, "LogConfig", json_tokener_parse("{\"Type\":\"json-file\",\"Config\":{}}"));
-	if (eng.runtime)
+	if (eng.runtime) {
+		if (access(eng.runtime, X_OK) < 0) {
+			image_free(img);
+			return eng_error("--runtime '%s': %s", eng.runtime, strerror(errno));
+		}
 		jset(hc, "Runtime", json_object_new_string(eng.runtime));
+	}
 	if (jbool(hc, "Init")) {
 		_cleanup_free_ char *self = realpath("/proc/self/exe", NULL), *init = NULL;
 		char *slash = self ? strrchr(self, '/') : NULL;
@@ -706,7 +717,10 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 		.attach = attach,
 		.tty = jbool(jget(rec, "Config"), "Tty"),
 		.stdin_open = jbool(jget(rec, "Config"), "OpenStdin"),
+		.runtime = jstr(jget(rec, "HostConfig"), "Runtime"),
 	};
+	_cleanup_free_ char *runtime = o.runtime ? strdup(o.runtime) : NULL;
+	o.runtime = runtime;
 	json_object_put(rec);
 	return monitor_spawn(&o, ret_pid, ret_attach_fd);
 }
@@ -846,4 +860,110 @@ int ctr_start_detached(const char *id)
 {
 	pid_t pid;
 	return start_container(id, false, NULL, &pid);
+}
+
+/* ---- update ---- */
+
+/* The HostConfig keys `update` may change (resources and the restart
+ * policy); any other flag of run is refused. */
+static const char *const update_keys[] = {
+	"Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota",
+	"CpusetCpus", "CpusetMems", "PidsLimit", "BlkioWeight", "RestartPolicy", "OomKillDisable",
+};
+
+/* Writes the record's limits into the running container's cgroup. */
+static int apply_limits(const char *id, struct json_object *rec, struct hull_error **err)
+{
+	_cleanup_free_ char *rt = eng_runtime_root(), *run = ctr_run_dir(id), *bundle_cfg = NULL;
+	_cleanup_free_ char *json = specgen(id, rec, err);
+	struct hull_spec *spec = NULL;
+	struct hull_state *st = NULL;
+	struct hull_cgroup *cg = NULL;
+	int r;
+
+	if (!json)
+		return -EINVAL;
+	if ((r = hull_spec_parse(json, strlen(json), &spec, err)) < 0)
+		return r;
+	/* Device rules are the container's since create: a running one keeps
+	 * them (a deny-all written now would cut it off /dev/null). */
+	spec->linux.resources.n_devices = 0;
+	r = hull_state_load(rt, id, &st, err);
+	if (r >= 0)
+		r = st->cgroup ? hull_cgroup_load("/sys/fs/cgroup", st->cgroup, &cg, err)
+			       : hull_error_plain(err, ENOENT, "container '%s' has no cgroup", id);
+	if (r >= 0)
+		r = hull_cgroup_apply(cg, &spec->linux.resources, err);
+	/* The bundle follows, for a restart's spec to match. */
+	if (r >= 0 && asprintf(&bundle_cfg, "%s/config.json", run) >= 0)
+		eng_write_file(bundle_cfg, json, strlen(json), 0600, NULL);
+	hull_cgroup_free(cg);
+	hull_state_free(st);
+	hull_spec_free(spec);
+	return r;
+}
+
+int cmd_update(int argc, char **argv)
+{
+	struct run_req q = { .cmd = "update" };
+	int r, ret = 0;
+
+	q.rec = json_object_new_object();
+	q.config = json_object_new_object();
+	q.host = json_object_new_object();
+	jset(q.rec, "Config", q.config);
+	jset(q.rec, "HostConfig", q.host);
+	r = parse_run_flags(&q, argc, argv);
+	if (r) {
+		req_free(&q);
+		return r < 0 ? 0 : r;
+	}
+	bool only_limits = json_object_object_length(q.config) == 0 && !q.detach && !q.interactive && !q.tty &&
+			   !q.name && !q.n_env && !q.n_vols && !q.n_mounts && !q.entrypoint_set;
+	json_object_object_foreach(q.host, key, val)
+	{
+		bool ok = false;
+		(void)val;
+		for (size_t i = 0; i < ARRAY_SIZE(update_keys); i++)
+			ok |= streq(key, update_keys[i]);
+		only_limits &= ok;
+	}
+	if (!only_limits) {
+		req_free(&q);
+		return eng_usage_error("update", "only resource limits and --restart can be updated");
+	}
+	/* parse_run_flags took the first container as "the image". */
+	char **refs = q.args - 1;
+	for (char **ref = refs; *ref; ref++) {
+		_cleanup_error_ struct hull_error *err = NULL;
+		_cleanup_free_ char *id = ctr_resolve(*ref);
+		if (!id) {
+			ret = EXIT_ENGINE;
+			continue;
+		}
+		_cleanup_close_ int lock = ctr_lock(id);
+		struct json_object *rec = ctr_load(id, &err), *hc = jget(rec, "HostConfig");
+		if (!rec) {
+			ret = eng_fail(err, -ENOENT, "cannot load the container");
+			continue;
+		}
+		json_object_object_foreach(q.host, k, v) jset(hc, k, json_object_get(v));
+		if (ctr_is_running(rec) && (r = apply_limits(id, rec, &err)) < 0) {
+			json_object_put(rec);
+			ret = eng_fail(err, r, "cannot update the container's limits");
+			continue;
+		}
+		/* Saved from the raw record: the live refresh is not state to keep. */
+		struct json_object *raw = ctr_load_raw(id, NULL);
+		if (raw) {
+			struct json_object *rhc = jget(raw, "HostConfig");
+			json_object_object_foreach(q.host, k2, v2) jset(rhc, k2, json_object_get(v2));
+			ctr_save(id, raw, NULL);
+			json_object_put(raw);
+		}
+		json_object_put(rec);
+		printf("%s\n", *ref);
+	}
+	req_free(&q);
+	return ret;
 }

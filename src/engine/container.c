@@ -288,12 +288,17 @@ int ctr_signal(const char *id, struct json_object *rec, int sig, struct hull_err
 
 void ctr_cleanup_runtime(const char *id, struct json_object *rec)
 {
-	_cleanup_free_ char *rt_root = eng_runtime_root(), *state = NULL;
+	const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+	_cleanup_free_ char *rt_root = runtime ? extrt_root() : eng_runtime_root(), *state = NULL;
 
 	if (asprintf(&state, "%s/%s", rt_root, id) < 0)
 		abort();
-	if (access(state, F_OK) == 0)
-		hull_container_delete(rt_root, id, true, NULL);
+	if (access(state, F_OK) == 0) {
+		if (runtime)
+			extrt_delete(runtime, id);
+		else
+			hull_container_delete(rt_root, id, true, NULL);
+	}
 	rootfs_umount(rec);
 }
 

@@ -353,3 +353,26 @@ int64_t eng_parse_bytes(const char *s)
 		return -1;
 	return (int64_t)(v * (double)mult);
 }
+
+int eng_exec_status(const struct hull_error *err, int r, const char **ret_msg, int *ret_len)
+{
+	const char *msg = err && err->msg ? err->msg : NULL;
+	int code = EXIT_ENGINE;
+
+	*ret_msg = msg;
+	*ret_len = msg ? (int)strlen(msg) : 0;
+	if (!msg || !strstr(msg, "exec: "))
+		return code;
+	int e = err->code ? err->code : -r;
+	code = e == ENOENT ? EXIT_NOT_FOUND : (e == EACCES || e == EPERM || e == ENOEXEC) ? EXIT_CANNOT_INVOKE : EXIT_ENGINE;
+	if (code == EXIT_ENGINE)
+		return code;
+	/* "exec: 'x': executable file not found in $PATH", once. */
+	const char *m = strstr(msg, "exec: "), *next;
+	while ((next = strstr(m + 6, "exec: ")))
+		m = next;
+	const char *nf = strstr(m, "not found in $PATH");
+	*ret_msg = m;
+	*ret_len = nf ? (int)(nf - m + strlen("not found in $PATH")) : (int)strlen(m);
+	return code;
+}

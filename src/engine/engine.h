@@ -87,6 +87,11 @@ struct json_object *jstrv(char **v); /* NULL-terminated vector -> array (NULL ->
  * NULL after printing an error. */
 char *eng_format(const char *fmt, struct json_object *o);
 
+/* The exit status for a failed create or exec: 127 when the command is
+ * not found, 126 when it cannot be run, else 125; *ret_msg and *ret_len the
+ * part of err's message to print. */
+int eng_exec_status(const struct hull_error *err, int r, const char **ret_msg, int *ret_len);
+
 /* Parses "10m", "512k", "1g", "1024" (bytes); -1 on error. */
 int64_t eng_parse_bytes(const char *s);
 
@@ -153,6 +158,11 @@ bool rootfs_is_mounted(const char *dir);
 /* The OCI spec of a container from its record, as JSON text (malloc'd).
  * Joins of container:NAME namespaces are resolved now. */
 char *specgen(const char *id, struct json_object *rec, struct hull_error **err);
+/* USER[:GROUP] (names looked up in rootfs's /etc/passwd and /etc/group). */
+int specgen_user(const char *rootfs, const char *user, uint32_t *ret_uid, uint32_t *ret_gid, struct hull_error **err);
+/* What specgen() would refuse that can be told at create time (unknown
+ * capabilities, container:NAME of no container). */
+int specgen_validate(struct json_object *rec, struct hull_error **err);
 
 /* ---- ctr-image.c: the images, through the store (store.h) ---- */
 
@@ -169,12 +179,21 @@ int volume_add_mount_spec(struct json_object *mounts, const char *spec);
 /* Removes the anonymous volumes of a container's Mounts. */
 void volume_remove_anonymous(struct json_object *rec);
 
+/* ---- ext-runtime.c: --runtime PATH (runc, crun) ---- */
+
+char *extrt_root(void); /* <runroot>/ext-runtime */
+/* RUNTIME create --bundle B --pid-file B/init.pid ID: *ret_pid is the init. */
+int extrt_create(const char *runtime, const char *id, const char *bundle, pid_t *ret_pid, struct hull_error **err);
+int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
+void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
+
 /* ---- monitor.c ---- */
 
 struct monitor_opts {
 	const char *id;
 	bool attach;      /* wait for one attach client before starting */
 	bool tty, stdin_open;
+	const char *runtime; /* HostConfig.Runtime: an external OCI runtime, or NULL */
 };
 /* Forks the monitor (double fork, setsid) which mounts the rootfs,
  * creates and starts the container and supervises it.  Returns 0 once the

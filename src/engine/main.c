@@ -80,6 +80,13 @@ static const struct cmd {
 	  "Usage: hull start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 	  "Options:\n  -a, --attach        print the output and exit with the container's status\n"
 	  "  -i, --interactive   attach stdin\n" },
+	{ "exec", cmd_exec, "Execute a command in a running container",
+	  "Usage: hull exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+	  "Runs a command in the container's namespaces and cgroup; exits with its status\n"
+	  "(126/127 if it cannot be invoked / found).\n\n"
+	  "Options:\n  -i, --interactive   keep stdin open\n  -t, --tty           allocate a pseudo-terminal\n"
+	  "  -d, --detach        run in the background\n  -e, --env KEY=VALUE set an environment variable\n"
+	  "  -w, --workdir DIR   working directory\n  -u, --user USER[:GROUP]  user to run as\n" },
 	{ "ps", cmd_ps, "List containers",
 	  "Usage: hull ps [OPTIONS]\n\n"
 	  "Options:\n  -a, --all           all containers (default: running ones)\n"
@@ -118,6 +125,19 @@ static const struct cmd {
 	  "Usage: hull unpause CONTAINER [CONTAINER...]\n" },
 	{ "port", cmd_port, "List port mappings (none: hull has no networking yet)",
 	  "Usage: hull port CONTAINER\n" },
+	{ "top", cmd_top, "Display the running processes of a container", "Usage: hull top CONTAINER\n" },
+	{ "stats", cmd_stats, "Display a container's resource usage",
+	  "Usage: hull stats --no-stream [--format FMT] CONTAINER...\n\n"
+	  "CPU % (over 0.2 s), memory usage / limit, memory %, processes, from the container's cgroup.\n"
+	  "Fields for --format: ID, Name, CPUPerc, MemUsage, MemPerc, PIDs.\n" },
+	{ "update", cmd_update, "Update the resource limits of one or more containers",
+	  "Usage: hull update [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	  "Options (as for 'hull run'): -m, --memory-swap, --memory-reservation, --cpus, --cpu-shares,\n"
+	  "--cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --pids-limit, --blkio-weight, --restart.\n"
+	  "A running container's cgroup gets the new values at once.\n" },
+	{ "cp", cmd_cp, "Copy files between a container and the host",
+	  "Usage: hull cp CONTAINER:SRC DEST | hull cp SRC CONTAINER:DEST\n\n"
+	  "Paths in the container are resolved inside its root (symlinks cannot lead out).\n" },
 	{ "volume", cmd_volume, "Manage volumes",
 	  "Usage: hull volume COMMAND\n\n"
 	  "Commands:\n"
@@ -155,7 +175,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nGlobal Options:\n"
 		   "      --root DIR      engine state: images, containers, volumes (default " ENG_DEFAULT_ROOT ")\n"
 		   "      --runroot DIR   runtime state: bundles, monitors, libhull state (default " ENG_DEFAULT_RUNROOT ")\n"
-		   "      --runtime PATH  an OCI runtime (crun, runc) instead of libhull (not supported yet)\n"
+		   "      --runtime PATH  containers created now run under this OCI runtime (runc) instead of libhull\n"
 		   "  -v, --version       print the version\n"
 		   "  -h, --help          print this help\n"
 		   "\nRun 'hull COMMAND --help' for a command's options.\n");
@@ -215,8 +235,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_ENGINE;
 	}
-	if (eng.runtime)
-		return eng_error("--runtime '%s': driving an external OCI runtime is not supported yet", eng.runtime);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (streq(commands[i].name, argv[optind])) {
 			argc -= optind;

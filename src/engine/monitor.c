@@ -57,7 +57,9 @@ struct mon {
 	int in_fd;          /* our end of its stdin (the pty master with a tty), or -1 */
 	int stdin_client;   /* the client whose input goes to stdin, or -1 */
 	int clients[MAX_CLIENTS];
+	bool client_eof[MAX_CLIENTS]; /* read side done: poll it no more */
 	bool tty, stdin_open;
+	const char *runtime; /* external OCI runtime, or NULL for libhull */
 	pid_t pid;
 	/* partial lines per stream for the json-file log */
 	char line[2][16384];
@@ -92,24 +94,11 @@ static void report(struct mon *m, const char *fmt, ...)
 
 static void report_error(struct mon *m, struct hull_error *err, int r, const char *what)
 {
-	const char *msg = err && err->msg ? err->msg : NULL;
-	int code = EXIT_ENGINE;
+	const char *msg;
+	int len, code = eng_exec_status(err, r, &msg, &len);
 
-	/* The command itself missing or not executable: 127 / 126, as Docker. */
-	if (msg && strstr(msg, "exec: ")) {
-		int e = err->code ? err->code : -r;
-		code = e == ENOENT ? EXIT_NOT_FOUND : (e == EACCES || e == EPERM || e == ENOEXEC) ? EXIT_CANNOT_INVOKE
-												: EXIT_ENGINE;
-	}
-	if (msg && code != EXIT_ENGINE) {
-		/* "exec: 'x': executable file not found in $PATH", once. */
-		const char *e = strstr(msg, "exec: "), *next;
-		while ((next = strstr(e + 6, "exec: ")))
-			e = next;
-		const char *nf = strstr(e, "not found in $PATH");
-		report(m, "E %d %.*s", code, nf ? (int)(nf - e + strlen("not found in $PATH")) : (int)strlen(e), e);
-	} else if (msg)
-		report(m, "E %d %s", code, msg);
+	if (msg)
+		report(m, "E %d %.*s", code, len, msg);
 	else
 		report(m, "E %d %s: %s", code, what, strerror(-r));
 }
@@ -190,6 +179,7 @@ static void client_drop(struct mon *m, int i)
 		m->stdin_client = -1;
 	close(m->clients[i]);
 	m->clients[i] = -1;
+	m->client_eof[i] = false;
 }
 
 static void client_send(struct mon *m, int kind, const char *data, size_t n)
@@ -297,6 +287,30 @@ static bool oom_killed(struct mon *m)
 	struct hull_cgroup *cg = NULL;
 	bool oom = false;
 
+	if (m->runtime) {
+		/* runc places a relative cgroupsPath ("hull/<id>") under its own
+		 * (our) cgroup in each hierarchy. */
+		_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+		char line[1024], path[PATH_MAX];
+		while (f && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+			if (!p)
+				continue;
+			bool v1 = strncmp(c + 1, "memory:", 7) == 0, v2 = c[1] == ':';
+			if (!v1 && !v2)
+				continue;
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s/hull/%s/%s", v1 ? "/memory" : "",
+				 streq(p + 1, "/") ? "" : p + 1, m->id, v1 ? "memory.oom_control" : "memory.events");
+			_cleanup_fclose_ FILE *g = fopen(path, "re");
+			while (g && fgets(line, sizeof(line), g))
+				if (startswith(line, "oom_kill ") && strtoull(line + 9, NULL, 10) > 0)
+					oom = true;
+			if (g)
+				break;
+		}
+		return oom;
+	}
 	if (hull_state_load(m->rt_root, m->id, &st, NULL) < 0)
 		return false;
 	if (st->cgroup && hull_cgroup_load("/sys/fs/cgroup", st->cgroup, &cg, NULL) == 0) {
@@ -324,6 +338,15 @@ static bool oom_killed(struct mon *m)
 static int open_null(int flags)
 {
 	return open("/dev/null", flags | O_CLOEXEC);
+}
+
+/* Deletes the runtime's container (its cgroup): libhull's or the external one's. */
+static void mon_delete(struct mon *m)
+{
+	if (m->runtime)
+		extrt_delete(m->runtime, m->id);
+	else
+		hull_container_delete(m->rt_root, m->id, true, NULL);
 }
 
 /* Creates and starts the container; 0, or reported and -1. */
@@ -364,7 +387,12 @@ static int mon_start(struct mon *m, bool attach)
 		.bundle = m->run_dir,
 		.ret_console_master = m->tty ? &master : NULL,
 	};
-	r = hull_container_create(&o, spec, &m->pid, &err);
+	if (m->runtime && m->tty)
+		r = hull_error_plain(&err, EINVAL, "-t with --runtime is not supported yet");
+	else if (m->runtime)
+		r = extrt_create(m->runtime, m->id, m->run_dir, &m->pid, &err);
+	else
+		r = hull_container_create(&o, spec, &m->pid, &err);
 	hull_spec_free(spec);
 	/* Our 0, 1, 2 back to /dev/null: only the container holds the write
 	 * ends, so its exit is our EOF. */
@@ -406,10 +434,10 @@ static int mon_start(struct mon *m, bool attach)
 		}
 	}
 
-	r = hull_container_start(m->rt_root, m->id, &err);
+	r = m->runtime ? extrt_start(m->runtime, m->id, m->run_dir, &err) : hull_container_start(m->rt_root, m->id, &err);
 	if (r < 0) {
 		report_error(m, err, r, "cannot start the container");
-		hull_container_delete(m->rt_root, m->id, true, NULL);
+		mon_delete(m);
 		while (waitpid(m->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		return -1;
@@ -461,9 +489,9 @@ static void pump_client(struct mon *m, int i)
 			close(m->in_fd);
 			m->in_fd = -1;
 		}
-		if (n == 0 && is_stdin) {
-			m->stdin_client = -1;
-			shutdown(m->clients[i], SHUT_RD);
+		if (n == 0) {
+			m->stdin_client = is_stdin ? -1 : m->stdin_client;
+			m->client_eof[i] = true;
 			/* keep it for the output and the exit status */
 			return;
 		}
@@ -500,7 +528,7 @@ static int mon_loop(struct mon *m)
 			p[idx_err = n++] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			idx_client[i] = -1;
-			if (m->clients[i] >= 0 && (m->clients[i] == m->stdin_client || true))
+			if (m->clients[i] >= 0 && !m->client_eof[i])
 				p[idx_client[i] = n++] = (struct pollfd){ .fd = m->clients[i], .events = POLLIN };
 		}
 		/* Once reaped, drain what the container wrote, then stop. */
@@ -553,19 +581,31 @@ static int mon_loop(struct mon *m)
 	return status;
 }
 
+static bool stop_requested(struct mon *m)
+{
+	return faccessat(m->run_dirfd, "stop-requested", F_OK, 0) == 0;
+}
+
+/* Restarting -> exited, keeping the recorded status. */
+static void set_stopped(struct json_object *rec, void *data)
+{
+	struct json_object *st = jget(rec, "State");
+
+	(void)data;
+	jset(st, "Status", json_object_new_string("exited"));
+	jset(st, "Restarting", json_object_new_boolean(false));
+}
+
 /* --restart: whether to run again after an exit with code. */
 static bool want_restart(struct mon *m, int code)
 {
-	_cleanup_free_ char *flag = NULL;
 	struct json_object *rec = ctr_load_raw(m->id, NULL);
 	struct json_object *rp = jget(jget(rec, "HostConfig"), "RestartPolicy");
 	const char *name = jstr(rp, "Name");
 	int64_t max = jint(rp, "MaximumRetryCount"), count = jint(rec, "RestartCount");
 	bool again = false;
 
-	if (asprintf(&flag, "%s/stop-requested", m->run_dir) < 0)
-		abort();
-	if (access(flag, F_OK) == 0)
+	if (stop_requested(m))
 		again = false; /* `hull stop` / `kill` / `rm -f`: no restart */
 	else if (streq(name, "always") || streq(name, "unless-stopped"))
 		again = true;
@@ -620,6 +660,7 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		.in_fd = -1,
 		.stdin_client = -1,
 		.stdin_open = o->stdin_open,
+		.runtime = o->runtime,
 		.run_dir = ctr_run_dir(o->id),
 		.rt_root = eng_runtime_root(),
 		.log_path = NULL,
@@ -654,6 +695,10 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		goto out;
 	}
 	write_pid_file(&m);
+	/* An external runtime's init is the child of its `create`, which
+	 * exits: as a subreaper we get it, and can waitpid() it. */
+	if (m.runtime)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 
 	bool first = true;
 	for (int backoff = 100;; backoff = backoff < 1600 ? backoff * 2 : backoff) {
@@ -671,13 +716,22 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 		int st = mon_loop(&m);
 		code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : EXIT_ENGINE;
 		struct exit_info e = { .code = code, .oom = oom_killed(&m) };
-		hull_container_delete(m.rt_root, m.id, true, NULL);
+		mon_delete(&m);
 		e.restarting = want_restart(&m, code);
 		update_record(&m, set_exited, &e);
 		if (!e.restarting)
 			break;
 		usleep((useconds_t)backoff * 1000);
+		/* A stop during the back-off is final. */
+		if (stop_requested(&m)) {
+			e.restarting = false;
+			update_record(&m, set_stopped, &e);
+			break;
+		}
 	}
+	/* Unmounted (and removed, with --rm) before the attached client
+	 * hears the status: `run --rm` returns with nothing left. */
+	mon_finish(&m, code);
 	{
 		char c[16];
 		int n = snprintf(c, sizeof(c), "%d", code);
@@ -686,7 +740,6 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m.clients[i] >= 0)
 			client_drop(&m, i);
-	mon_finish(&m, code);
 	_exit(0);
 out: {
 	/* Failed before the container ran: leave it created, unmounted. */

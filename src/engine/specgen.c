@@ -179,7 +179,7 @@ static bool all_digits(const char *s)
 }
 
 /* -u / USER: "uid", "name", "uid:gid", "name:group". */
-static int resolve_user(const char *rootfs, const char *user, struct json_object **ret, struct hull_error **err)
+int specgen_user(const char *rootfs, const char *user, uint32_t *ret_uid, uint32_t *ret_gid, struct hull_error **err)
 {
 	_cleanup_free_ char *u = strdup(user && *user ? user : "0");
 	_cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -189,15 +189,10 @@ static int resolve_user(const char *rootfs, const char *user, struct json_object
 	if (g)
 		*g++ = '\0';
 	if (all_digits(u)) {
-		uid = (uint32_t)strtoul(u, NULL, 10);
-		if (lookup_id(rootfd, "/etc/passwd", u, &uid, &gid) < 0) {
-			/* A uid with no passwd entry runs with gid 0, as Docker. */
-			char buf[32];
-			snprintf(buf, sizeof(buf), "%s", u);
-			uid = (uint32_t)strtoul(buf, NULL, 10);
+		/* A uid with no passwd entry runs with gid 0, as Docker. */
+		uint32_t ignored;
+		if (lookup_id(rootfd, "/etc/passwd", u, &ignored, &gid) < 0)
 			gid = 0;
-		}
-		/* lookup by name "1000" would be odd; numeric wins. */
 		uid = (uint32_t)strtoul(u, NULL, 10);
 	} else if (lookup_id(rootfd, "/etc/passwd", u, &uid, &gid) < 0)
 		return hull_error_plain(err, ENOENT, "unable to find user %s: no matching entries in passwd file", u);
@@ -207,6 +202,18 @@ static int resolve_user(const char *rootfs, const char *user, struct json_object
 		else if (lookup_id(rootfd, "/etc/group", g, &gid, NULL) < 0)
 			return hull_error_plain(err, ENOENT, "unable to find group %s: no matching entries in group file", g);
 	}
+	*ret_uid = uid;
+	*ret_gid = gid;
+	return 0;
+}
+
+static int resolve_user(const char *rootfs, const char *user, struct json_object **ret, struct hull_error **err)
+{
+	uint32_t uid, gid;
+	int r = specgen_user(rootfs, user, &uid, &gid, err);
+
+	if (r < 0)
+		return r;
 	struct json_object *o = json_object_new_object();
 	jset(o, "uid", json_object_new_int64(uid));
 	jset(o, "gid", json_object_new_int64(gid));
@@ -418,6 +425,27 @@ static int user_mounts(struct json_object *rec, struct json_object *mounts, stru
 	return 0;
 }
 
+int specgen_validate(struct json_object *rec, struct hull_error **err)
+{
+	struct json_object *hc = jget(rec, "HostConfig");
+	const char *modes[] = { "NetworkMode", "IpcMode", "PidMode", "UTSMode" };
+	int r;
+
+	if ((r = check_caps(jget(hc, "CapAdd"), "--cap-add", err)) < 0 ||
+	    (r = check_caps(jget(hc, "CapDrop"), "--cap-drop", err)) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *m = jstr(hc, modes[i]);
+		if (m && startswith(m, "container:")) {
+			char *id = ctr_lookup(m + strlen("container:"), err);
+			if (!id)
+				return -ENOENT;
+			free(id);
+		}
+	}
+	return 0;
+}
+
 char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 {
 	struct json_object *cfg = jget(rec, "Config"), *hc = jget(rec, "HostConfig");
@@ -441,6 +469,11 @@ char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 	if ((r = resolve_user(merged, jstr(cfg, "User"), &user, err)) < 0)
 		goto fail;
 	jset(proc, "user", user);
+	/* --init: hull-init, bind-mounted at /dev/init, runs the command. */
+	if (jbool(hc, "Init")) {
+		json_object_array_add(args, json_object_new_string("/dev/init"));
+		json_object_array_add(args, json_object_new_string("--"));
+	}
 	json_object_array_add(args, json_object_new_string(jstr(rec, "Path")));
 	v = jget(rec, "Args");
 	for (size_t i = 0; v && i < json_object_array_length(v); i++)
@@ -471,7 +504,8 @@ char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 
 	jset(root, "path", json_object_new_string(merged));
 	jset(root, "readonly", json_object_new_boolean(jbool(hc, "ReadonlyRootfs")));
-	if (!streq(jstr(hc, "UTSMode"), "host"))
+	/* The hostname only in a uts namespace of its own. */
+	if (!streq(jstr(hc, "UTSMode"), "host") && !startswith(jstr(hc, "UTSMode") ?: "", "container:"))
 		jset(spec, "hostname", json_object_new_string(jstr(cfg, "Hostname")));
 
 	/* mounts: Docker's */
@@ -510,7 +544,15 @@ char *specgen(const char *id, struct json_object *rec, struct hull_error **err)
 		jset(lnx, "maskedPaths", strs(masked_paths, ARRAY_SIZE(masked_paths)));
 		jset(lnx, "readonlyPaths", strs(readonly_paths, ARRAY_SIZE(readonly_paths)));
 	}
-	jset(lnx, "cgroupsPath", json_object_new_string(id));
+	/* libhull puts a relative path under <own cgroup>/hull/; runc puts
+	 * it under its own (our) cgroup: "hull/<id>" lands at the same place. */
+	if (jstr(hc, "Runtime")) {
+		_cleanup_free_ char *cg = NULL;
+		if (asprintf(&cg, "hull/%s", id) < 0)
+			abort();
+		jset(lnx, "cgroupsPath", json_object_new_string(cg));
+	} else
+		jset(lnx, "cgroupsPath", json_object_new_string(id));
 	if ((r = resources(hc, lnx, err)) < 0)
 		goto fail;
 

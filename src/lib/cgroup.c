@@ -835,3 +835,34 @@ HULL_EXPORT int hull_cgroup_load(const char *root, const char *serialized, struc
 	*ret = TAKE_PTR(cg);
 	return 0;
 }
+
+/* ---- entering from inside the new process (exec) ---- */
+
+HULL_EXPORT int hull_cgroup_open_unified(const struct hull_cgroup *cg)
+{
+	const struct cgroup_hier *h = cgroup_find_hier(cg, "");
+
+	if (!h || cg->fake)
+		return -ENOENT;
+	int fd = open(h->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+HULL_EXPORT int hull_cgroup_enter_self(struct hull_cgroup *cg, bool skip_unified, struct hull_error **err)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		const struct cgroup_hier *h = &cg->hiers[i];
+		int r;
+
+		if (h->unified && skip_unified)
+			continue;
+		/* v1 "tasks" with 0 moves the calling thread without the
+		 * threadgroup lock that a cgroup.procs write takes (and with it
+		 * an RCU grace period, ~10 ms); for a single-threaded caller
+		 * that is the whole process.  cgroup2 has only cgroup.procs. */
+		r = cgroup_write(cg, h->full, h->unified ? "cgroup.procs" : "tasks", "0", err);
+		if (r < 0)
+			return hull_error_wrap(err, r, "cannot move into cgroup");
+	}
+	return 0;
+}

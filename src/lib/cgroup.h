@@ -50,6 +50,17 @@ int hull_cgroup_apply(struct hull_cgroup *cg, const struct hull_resources *res, 
 /* Moves pid (a process hull started) into the cgroup in every hierarchy. */
 int hull_cgroup_enter(struct hull_cgroup *cg, pid_t pid, struct hull_error **err);
 
+/* Moves the calling process, which must be single-threaded, into the
+ * cgroup in every hierarchy (all but the cgroup2 one if skip_unified: the
+ * caller was cloned into it with CLONE_INTO_CGROUP).  Cheaper than
+ * hull_cgroup_enter(): see cgroup.c. */
+int hull_cgroup_enter_self(struct hull_cgroup *cg, bool skip_unified, struct hull_error **err);
+
+/* An O_RDONLY|O_DIRECTORY fd of the container's cgroup2 directory (the
+ * unified hierarchy of v2 or hybrid), for clone3(CLONE_INTO_CGROUP);
+ * -ENOENT if it has none. */
+int hull_cgroup_open_unified(const struct hull_cgroup *cg);
+
 /* Returns the pids in the cgroup (cgroup.procs), a malloc'd array. */
 int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **ret_pids, size_t *ret_n, struct hull_error **err);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "exec.h"
 #include "hooks.h"
 #include "init.h"
 #include "path.h"
@@ -29,6 +30,7 @@
 
 #define FIFO_NAME "exec.fifo"
 #define HOOKS_CONFIG "config.json" /* a copy of the spec, kept only when it has poststart/poststop hooks */
+#define EXEC_CONFIG HULL_EXEC_CONFIG /* a copy of the spec, always: see exec.c */
 
 /* Everything create() has made so far, undone in reverse on failure. */
 struct create_ctx {
@@ -371,13 +373,19 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	if (fifo_w < 0 || fcntl(fifo_r, F_SETFL, 0) < 0)
 		return hull_error_set(err, errno, "cannot open '%s'", fifo);
 
-	if (spec->n_hooks[HULL_HOOK_POSTSTART] || spec->n_hooks[HULL_HOOK_POSTSTOP]) {
-		_cleanup_free_ char *from = NULL, *to = NULL;
-		if (asprintf(&from, "%s/config.json", o->bundle) < 0 || asprintf(&to, "%s/" HOOKS_CONFIG, c->dir) < 0)
+	/* exec reads the spec the container was made from (process defaults,
+	 * seccomp) from EXEC_CONFIG, not from a bundle that may have changed
+	 * since; the hooks copy is a link to it. */
+	{
+		_cleanup_free_ char *from = NULL, *to = NULL, *hooks = NULL;
+		if (asprintf(&from, "%s/config.json", o->bundle) < 0 || asprintf(&to, "%s/" EXEC_CONFIG, c->dir) < 0 ||
+		    asprintf(&hooks, "%s/" HOOKS_CONFIG, c->dir) < 0)
 			return -ENOMEM;
 		r = copy_file(from, to, err);
 		if (r < 0)
 			return r;
+		if ((spec->n_hooks[HULL_HOOK_POSTSTART] || spec->n_hooks[HULL_HOOK_POSTSTOP]) && link(to, hooks) < 0)
+			return hull_error_set(err, errno, "cannot write '%s'", hooks);
 	}
 
 	r = hull_cgroup_create(o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup", spec->linux.cgroups_path, o->id,

@@ -160,7 +160,7 @@ int process_find_exec(const struct hull_process *p, char **ret_path, struct hull
 		if (*dir == ':')
 			dir++;
 	}
-	return hull_error_set(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
+	return hull_error_plain(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
 }
 
 int process_prepare_fds(int preserve_fds, struct hull_error **err)

@@ -806,20 +806,15 @@ static int parse_user(struct json_object *proc, struct hull_process *p, struct h
 	return 0;
 }
 
-static int parse_process(struct json_object *root, struct hull_spec *s, struct hull_error **err)
+/* The fields of a process object (config.json's "process", or the file
+ * `exec --process` reads). */
+static int parse_process_fields(struct json_object *proc, struct hull_process *p, struct hull_error **err)
 {
 	const char *path = "process";
-	struct hull_process *p = &s->process;
-	struct json_object *proc = NULL, *console = NULL, *args;
+	struct json_object *console = NULL, *args;
 	uint64_t v;
 	int64_t i;
 	int r;
-
-	/* Optional: "create" needs it, but a bundle for hooks-only use may not. */
-	r = spec_get_object(root, "", "process", &proc, err);
-	if (r <= 0)
-		return r;
-	s->has_process = true;
 
 	if ((r = spec_get_bool(proc, path, "terminal", &p->terminal, err)) < 0 ||
 	    (r = spec_get_object(proc, path, "consoleSize", &console, err)) < 0)
@@ -861,6 +856,19 @@ static int parse_process(struct json_object *root, struct hull_spec *s, struct h
 	/* apparmorProfile, selinuxLabel, ioPriority, scheduler, execCPUAffinity
 	 * are not supported and ignored. */
 	return 0;
+}
+
+static int parse_process(struct json_object *root, struct hull_spec *s, struct hull_error **err)
+{
+	struct json_object *proc = NULL;
+	int r;
+
+	/* Optional: "create" needs it, but a bundle for hooks-only use may not. */
+	r = spec_get_object(root, "", "process", &proc, err);
+	if (r <= 0)
+		return r;
+	s->has_process = true;
+	return parse_process_fields(proc, &s->process, err);
 }
 
 /* ---- hooks ---- */
@@ -1184,14 +1192,13 @@ static int parse_spec(struct json_object *root, struct hull_spec *s, struct hull
 	return 0;
 }
 
-HULL_EXPORT int hull_spec_parse(const char *json, size_t len, struct hull_spec **ret_spec, struct hull_error **err)
+/* JSON text -> its top-level object (*ret, a reference the caller puts). */
+static int parse_json_object(const char *json, size_t len, struct json_object **ret, struct hull_error **err)
 {
 	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
 	_cleanup_(json_object_putp) struct json_object *root = NULL;
-	_cleanup_(hull_spec_freep) struct hull_spec *s = NULL;
 	enum json_tokener_error jerr;
 	size_t consumed;
-	int r;
 
 	if (len > SPEC_MAX_SIZE)
 		return hull_error_set(err, EFBIG, "config.json: larger than %u bytes", SPEC_MAX_SIZE);
@@ -1223,7 +1230,19 @@ HULL_EXPORT int hull_spec_parse(const char *json, size_t len, struct hull_spec *
 					      i);
 	if (!json_object_is_type(root, json_type_object))
 		return hull_error_set(err, 0, "config.json: invalid JSON: the top level must be an object");
+	*ret = TAKE_PTR(root);
+	return 0;
+}
 
+HULL_EXPORT int hull_spec_parse(const char *json, size_t len, struct hull_spec **ret_spec, struct hull_error **err)
+{
+	_cleanup_(json_object_putp) struct json_object *root = NULL;
+	_cleanup_(hull_spec_freep) struct hull_spec *s = NULL;
+	int r;
+
+	r = parse_json_object(json, len, &root, err);
+	if (r < 0)
+		return r;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return spec_oom(err);
@@ -1320,4 +1339,69 @@ HULL_EXPORT void hull_spec_free(struct hull_spec *s)
 	spec_kv_free(s->annotations, s->n_annotations);
 	spec_linux_done(&s->linux);
 	free(s);
+}
+
+/* ---- a standalone process object (exec --process FILE) ---- */
+
+/* Messages from the shared readers start "config.json: "; for a process
+ * file they name the file instead. */
+static int rename_error(struct hull_error **err, int r, const char *name)
+{
+	const char *prefix = "config.json: ";
+
+	if (err && *err && (*err)->msg && startswith((*err)->msg, prefix)) {
+		char *msg = NULL;
+		if (asprintf(&msg, "%s: %s", name, (*err)->msg + strlen(prefix)) >= 0) {
+			free((*err)->msg);
+			(*err)->msg = msg;
+		}
+	}
+	return r;
+}
+
+HULL_EXPORT int hull_process_parse(const char *json, size_t len, const char *name, struct hull_process **ret,
+				   struct hull_error **err)
+{
+	_cleanup_(json_object_putp) struct json_object *root = NULL;
+	struct hull_process *p;
+	int r;
+
+	r = parse_json_object(json, len, &root, err);
+	if (r < 0)
+		return rename_error(err, r, name);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return spec_oom(err);
+	r = parse_process_fields(root, p, err);
+	if (r < 0) {
+		hull_process_free(p);
+		return rename_error(err, r, name);
+	}
+	*ret = p;
+	return 0;
+}
+
+HULL_EXPORT int hull_process_load(const char *file, struct hull_process **ret, struct hull_error **err)
+{
+	_cleanup_free_ char *json = NULL, *name = NULL;
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+	int r;
+
+	if (fd < 0)
+		return hull_error_set(err, errno, "cannot open process file '%s'", file);
+	r = path_read_fd(fd, SPEC_MAX_SIZE, &json, &len);
+	if (r < 0)
+		return hull_error_set(err, -r, "cannot read process file '%s'", file);
+	if (asprintf(&name, "process file '%s'", file) < 0)
+		return spec_oom(err);
+	return hull_process_parse(json, len, name, ret, err);
+}
+
+HULL_EXPORT void hull_process_free(struct hull_process *p)
+{
+	if (!p)
+		return;
+	spec_process_done(p);
+	free(p);
 }

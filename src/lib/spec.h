@@ -235,6 +235,16 @@ int hull_spec_load(const char *bundle, struct hull_spec **ret_spec, struct hull_
 
 void hull_spec_free(struct hull_spec *spec);
 
+/* A standalone process object (runtime-spec "process", as `exec --process
+ * FILE` gets it from containerd or conmon), with the same rules and
+ * defaults as config.json's.  name replaces "config.json" in messages
+ * ("process file '/x': args: ...").  *ret is freed with hull_process_free(). */
+int hull_process_parse(const char *json, size_t len, const char *name, struct hull_process **ret,
+		       struct hull_error **err);
+/* Reads and parses file. */
+int hull_process_load(const char *file, struct hull_process **ret, struct hull_error **err);
+void hull_process_free(struct hull_process *p);
+
 /* Returns the namespace entry of the given CLONE_NEW* type, or NULL. */
 const struct hull_namespace *hull_spec_namespace(const struct hull_spec *spec, int type);
 

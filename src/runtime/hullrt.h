@@ -83,6 +83,7 @@ int cmd_delete(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 /* run-io.c: the foreground part of `run`. */
 

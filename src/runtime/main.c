@@ -115,7 +115,32 @@ static const struct rt_command commands[] = {
 	  "Thaws the container's cgroup.\n" },
 	{ "checkpoint", NULL, "not implemented yet", NULL },
 	{ "events", NULL, "not implemented yet", NULL },
-	{ "exec", NULL, "not implemented yet", NULL },
+	{ "exec", cmd_exec, "run a new process in a running container",
+	  "Usage: hullrt exec [options] CONTAINER_ID COMMAND [ARG...]\n"
+	  "       hullrt exec [options] --process FILE CONTAINER_ID\n"
+	  "\n"
+	  "Runs a process in the container's namespaces and cgroup.  Without --process it\n"
+	  "starts from the container's own process (env, cwd, user, capabilities, rlimits)\n"
+	  "with the options below.  In the foreground, hullrt forwards signals, relays the\n"
+	  "terminal and exits with the process's status (128+N if killed by signal N);\n"
+	  "255 if it could not be started.\n"
+	  "\n"
+	  "Options:\n"
+	  "   -p, --process FILE        the process as runtime-spec JSON (what containerd passes)\n"
+	  "   -t, --tty                 allocate a pseudo-terminal\n"
+	  "   --console-socket PATH     AF_UNIX socket that receives the pty master\n"
+	  "   -d, --detach              exit once the process is started\n"
+	  "   --pid-file FILE           write the process's pid to FILE\n"
+	  "   -e, --env NAME=VALUE      set an environment variable (repeatable)\n"
+	  "   --cwd DIR                 the working directory inside the container\n"
+	  "   -u, --user UID[:GID]      run as this numeric user (and group)\n"
+	  "   -g, --additional-gids GID supplementary group (repeatable)\n"
+	  "   -c, --cap CAP             add a capability (repeatable)\n"
+	  "   --no-new-privs            set no_new_privs\n"
+	  "   --preserve-fds N          pass fds 3 .. 3+N-1 to the process\n"
+	  "   --ignore-paused           exec into a paused container (the process waits for resume)\n"
+	  "   --apparmor, --process-label  accepted only empty: not supported\n"
+	  "   -h, --help                print this help\n" },
 	{ "features", NULL, "not implemented yet", NULL },
 	{ "ps", NULL, "not implemented yet", NULL },
 	{ "restore", NULL, "not implemented yet", NULL },

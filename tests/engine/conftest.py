@@ -7,14 +7,22 @@ under it (after unmounting it), then removes it.
 
 The busybox rootfs tarball (Debian's busybox-static, as
 scripts/mkbundle.sh makes it) is built once per session.
+
+Two fixtures: `eng` (the image store's tests: an empty store) and `hull`
+(the containers' tests: the busybox image imported into the test's root;
+teardown removes every container with `rm -f -v` and FAILS the test if a
+mount under its directories, a cgroup named after its containers, or a
+process started with its --root (a monitor) was left behind).
 """
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +215,150 @@ def make_tar(path, entries):
                 ti.type, ti.linkname = tarfile.LNKTYPE, rest[0]
             t.addfile(ti)
     return path
+
+
+# ---------------------------------------------------------------------------
+# the containers side
+
+def wait_for(pred, timeout=10.0, interval=0.02, what="condition"):
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def cgroup_dirs_named(token):
+    found = []
+    for h in os.listdir("/sys/fs/cgroup"):
+        p = os.path.join("/sys/fs/cgroup", h)
+        if os.path.islink(p) or not os.path.isdir(p):
+            continue
+        for dirpath, dirnames, _ in os.walk(p):
+            found += [os.path.join(dirpath, d) for d in dirnames if token in d]
+    return found
+
+
+def find_cgroup(controller, name):
+    for dirpath, dirnames, _ in os.walk(os.path.join("/sys/fs/cgroup", controller)):
+        if name in dirnames:
+            return os.path.join(dirpath, name)
+    return None
+
+
+def procs_mentioning(text):
+    """pids whose command line mentions text (our --root)."""
+    res = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or int(p) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                if text.encode() in f.read():
+                    res.append(int(p))
+        except OSError:
+            pass
+    return res
+
+
+class Containers:
+    """One test's containers: its roots, the busybox image, hull as a call."""
+
+    def __init__(self, tar):
+        self.tmp = Path(tempfile.mkdtemp(prefix="hulle-"))
+        self.root = self.tmp / "root"
+        self.runroot = self.tmp / "run"
+        self._calls = 0
+        self.ids = set()
+        r = self("import", str(tar), "busybox")
+        assert r.returncode == 0, r
+
+    def argv(self, *args):
+        return [HULL, "--root", str(self.root), "--runroot", str(self.runroot)] + [str(a) for a in args]
+
+    def __call__(self, *args, timeout=60, input=None, check=None):
+        """Runs hull; stdout and stderr go to files, so that a monitor
+        holding a pipe could not make us wait (it must not hold them)."""
+        self._calls += 1
+        outp = self.tmp / f"call{self._calls}.out"
+        errp = self.tmp / f"call{self._calls}.err"
+        argv = self.argv(*args)
+        with open(outp, "wb") as o, open(errp, "wb") as e:
+            p = subprocess.run(argv, stdout=o, stderr=e, input=input.encode() if input is not None else None,
+                               stdin=None if input is not None else subprocess.DEVNULL, timeout=timeout)
+        r = Result(argv, p.returncode, outp.read_text(errors="replace"), errp.read_text(errors="replace"))
+        if check is not None:
+            assert r.returncode == check, r
+        return r
+
+    def ok(self, *args, **kw):
+        r = self(*args, **kw)
+        assert r.returncode == 0, r
+        return r.out
+
+    def run_d(self, *args):
+        """`run -d ARGS`; returns the full id."""
+        cid = self.ok("run", "-d", *args).strip()
+        assert len(cid) == 64, cid
+        self.ids.add(cid)
+        return cid
+
+    def inspect(self, ref):
+        r = self("inspect", ref)
+        assert r.returncode == 0, r
+        return json.loads(r.out)[0]
+
+    def status(self, ref):
+        return self.inspect(ref)["State"]["Status"]
+
+    def wait_status(self, ref, want, timeout=10):
+        return wait_for(lambda: self.status(ref) == want, timeout, what=f"{ref} to be {want}")
+
+    def teardown(self):
+        problems = []
+        r = self("ps", "-aq", "--no-trunc", timeout=30)
+        ids = set(r.out.split()) | self.ids
+        if r.out.split():
+            self("rm", "-f", "-v", *r.out.split(), timeout=60)
+        # processes started with our --root: monitors, and nothing else
+        left = []
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            left = procs_mentioning(str(self.root))
+            if not left:
+                break
+            time.sleep(0.05)
+        if left:
+            problems.append(f"processes left: {left}")
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        left = mounts_under(self.tmp)
+        if left:
+            problems.append(f"mounts left under {self.tmp}: {left}")
+            for mp in sorted(left, key=len, reverse=True):
+                subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
+        for cid in ids:
+            left = cgroup_dirs_named(cid)
+            if left:
+                problems.append(f"cgroups left: {left}")
+                for d in sorted(left, key=len, reverse=True):
+                    try:
+                        os.rmdir(d)
+                    except OSError:
+                        pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return problems
+
+
+@pytest.fixture
+def hull(busybox_tar):
+    e = Containers(busybox_tar)
+    yield e
+    problems = e.teardown()
+    assert not problems, "; ".join(problems)

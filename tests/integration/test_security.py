@@ -161,3 +161,120 @@ def test_cgroupfs_readonly(ctx, bundle):
                      "/sys/fs/cgroup/memory/memory.limit_in_bytes", "1").run()
     errs = [line for line in r.out.splitlines() if line.startswith("error")]
     assert len(errs) == 2, r.out
+
+
+# ---- the same through exec: a process started in a running container
+
+@pytest.fixture
+def running(ctx, bundle):
+    bundle.probe("sleep", "1000")
+    r = bundle.run_detached()
+    ctx.wait_status(r.id, "running")
+    return r.id
+
+
+def test_exec_open_exe(ctx, running, runtime_hash):
+    """An exec'd process cannot get write access to its own or the init's
+    binary, and its /proc/self/exe is the program, not the runtime."""
+    r = ctx.rt("exec", running, "/probe", "open-exe", "+", "readlink", "/proc/self/exe")
+    assert r.returncode == 0, r
+    no_write_access(r.out)
+    assert r.out.splitlines()[-1] == "/probe", r.out
+
+
+def test_exec_open_exe_privileged(ctx, bundle, runtime_hash):
+    caps = ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_SYS_ADMIN", "CAP_KILL"]
+    bundle.process["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted")}
+    bundle.process["noNewPrivileges"] = False
+    bundle.probe("sleep", "1000")
+    cid = bundle.run_detached().id
+    # the exec'd process next to a second one that tries to write its exe
+    pf = ctx.tmp / "sleeper.pid"
+    r = ctx.rt("exec", "-d", "--pid-file", pf, cid, "/probe", "sleep", "30")
+    assert r.returncode == 0, r
+    host_pid = int(pf.read_text())
+    ctx.note_pid(host_pid)
+    r = ctx.rt("exec", cid, "/bin/sh", "-c", "for p in /proc/[0-9]*; do /probe open-exe ${p#/proc/}; done")
+    no_write_access(r.out)
+    os.kill(host_pid, 9)
+
+
+def test_exec_proc_self_exe_shebang(ctx, running, bundle, runtime_hash):
+    """exec of a '#!/proc/self/exe' program never runs the runtime's binary."""
+    _shebang_rootfs(bundle)
+    rt_stat = os.stat(runtime_hash)
+    pf = ctx.tmp / "evil.pid"
+    r = ctx.rt("exec", "-d", "--pid-file", pf, running, "/evil")
+    if r.returncode != 0:
+        return  # refusing is fine
+    pid = int(pf.read_text())
+    ctx.note_pid(pid)
+    for _ in range(25):
+        try:
+            st = os.stat(f"/proc/{pid}/exe")
+        except OSError:
+            break
+        assert (st.st_dev, st.st_ino) != (rt_stat.st_dev, rt_stat.st_ino), \
+            "the exec'd process runs the runtime binary from disk"
+        subprocess.run(["sleep", "0.02"])
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
+
+
+def test_exec_runtime_fds_not_leaked(ctx, running):
+    """A host directory fd the runtime was started with does not reach the
+    exec'd process."""
+    fd = os.open(ctx.tmp, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.set_inheritable(fd, True)
+        p = subprocess.run([ctx.runtime, "--root", str(ctx.root), "exec", running, "/probe", "fds"],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, pass_fds=(fd,), timeout=30)
+    finally:
+        os.close(fd)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "", "fds reached the exec'd process: " + p.stdout
+
+
+@pytest.mark.parametrize("n", range(3, 9))
+def test_exec_cwd_proc_self_fd(ctx, running, n):
+    """exec --cwd /proc/self/fd/N: an error, or a cwd inside the rootfs,
+    never a host directory through a runtime fd (CVE-2024-21626)."""
+    r = ctx.rt("exec", "--cwd", f"/proc/self/fd/{n}", running, "/probe", "cwd-inside", "+", "cwd")
+    if r.returncode == 0:
+        assert "inside yes" in r.out, r
+        assert not r.out.splitlines()[-1].startswith("(unreachable)"), r
+    else:
+        assert r.returncode == 255, r
+
+
+def test_exec_cwd_proc_self_fd_process_file(ctx, running):
+    """The same through --process (what containerd passes)."""
+    import json
+    for n in range(3, 9):
+        pf = ctx.tmp / f"p{n}.json"
+        pf.write_text(json.dumps({"args": ["/probe", "cwd-inside", "+", "cwd"], "cwd": f"/proc/self/fd/{n}",
+                                  "user": {"uid": 0, "gid": 0}}))
+        r = ctx.rt("exec", "--process", pf, running)
+        if r.returncode == 0:
+            assert "inside yes" in r.out, r
+            assert not r.out.splitlines()[-1].startswith("(unreachable)"), r
+
+
+def test_exec_cwd_through_inherited_host_fd(ctx, running):
+    """A host directory fd the caller left open in the runtime cannot be
+    the exec'd process's cwd (CVE-2024-21626 with the fd handed in)."""
+    fd = os.open(ctx.tmp, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.set_inheritable(fd, True)
+        p = subprocess.run([ctx.runtime, "--root", str(ctx.root), "exec", "--cwd", f"/proc/self/fd/{fd}", running,
+                            "/probe", "cwd-inside", "+", "cwd", "+", "ls", "."],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, pass_fds=(fd,), timeout=30)
+    finally:
+        os.close(fd)
+    if p.returncode == 0:
+        assert "inside yes" in p.stdout, p.stdout
+        assert "root" not in p.stdout.split(), "the host directory is the cwd: " + p.stdout
+    else:
+        assert p.returncode == 255, p

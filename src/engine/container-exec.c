@@ -1,0 +1,218 @@
+/* container-exec.c - `hull exec`: a new process in a running container,
+ * through libhull's hull_container_exec() (it joins the init's namespaces
+ * and cgroup, takes the container's process settings); the engine only
+ * sets what the flags change and relays the terminal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "engine.h"
+#include "exec.h"
+#include "util.h"
+
+/* Relays stdin -> master -> stdout until the process is gone. */
+static void relay_tty(int master, bool use_stdin)
+{
+	struct termios saved, raw;
+	bool restore = false;
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+	if (use_stdin && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+	}
+	for (;;) {
+		struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = use_stdin ? 0 : -1, .events = POLLIN } };
+		char buf[16384];
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n <= 0)
+				use_stdin = false;
+			else if (write(master, buf, (size_t)n) < 0)
+				break;
+		}
+		if (p[0].revents) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			if (n <= 0 || write(STDOUT_FILENO, buf, (size_t)n) < 0)
+				break;
+		}
+	}
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
+static void env_put(char ***env, size_t *n, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
+			(*env)[i] = (char *)kv;
+			return;
+		}
+	*env = realloc(*env, (*n + 2) * sizeof(char *));
+	(*env)[(*n)++] = (char *)kv;
+	(*env)[*n] = NULL;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "privileged", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'H' },
+		{},
+	};
+	_cleanup_error_ struct hull_error *err = NULL;
+	bool interactive = false, tty = false, detach = false;
+	const char *workdir = NULL, *user = NULL;
+	char **envs = NULL;
+	size_t n_envs = 0;
+	int c, r;
+
+	while ((c = eng_getopt("exec", argc, argv, "+:itde:w:u:", opts)) != -1) {
+		switch (c) {
+		case 'i': interactive = true; break;
+		case 't': tty = true; break;
+		case 'd': detach = true; break;
+		case 'e':
+			envs = realloc(envs, (n_envs + 2) * sizeof(char *));
+			envs[n_envs++] = optarg;
+			envs[n_envs] = NULL;
+			break;
+		case 'w':
+			if (optarg[0] != '/') {
+				free(envs);
+				return eng_usage_error("exec", "invalid --workdir '%s': must be an absolute path", optarg);
+			}
+			workdir = optarg;
+			break;
+		case 'u': user = optarg; break;
+		case 'P':
+			free(envs);
+			return eng_error("exec --privileged is not supported yet");
+		case 'H': free(envs); return eng_help("exec");
+		default: free(envs); return EXIT_ENGINE;
+		}
+	}
+	_cleanup_free_ char **env_keep = envs;
+	if (argc - optind < 2)
+		return eng_usage_error("exec", "requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
+	_cleanup_free_ char *id = ctr_resolve(argv[optind]), *rt = eng_runtime_root();
+	if (!id)
+		return EXIT_ENGINE;
+	struct json_object *rec = ctr_load(id, &err);
+	if (!rec)
+		return eng_fail(err, -ENOENT, "cannot load the container");
+	if (jstr(jget(rec, "HostConfig"), "Runtime")) {
+		json_object_put(rec);
+		return eng_error("exec in a container run by --runtime is not supported yet");
+	}
+	const char *status = ctr_status(rec);
+	pid_t init = (pid_t)jint(jget(rec, "State"), "Pid");
+	if (!streq(status, "running")) {
+		r = eng_error("container '%s' is not running (%s)", argv[optind], status);
+		json_object_put(rec);
+		return r;
+	}
+	json_object_put(rec);
+
+	struct hull_spec *spec = NULL;
+	r = hull_container_load_spec(rt, id, &spec, &err);
+	if (r < 0)
+		return eng_fail(err, r, "cannot load the container's spec");
+	struct hull_process p = spec->process;
+	_cleanup_free_ char **env = NULL;
+	size_t n_env = 0;
+	for (size_t i = 0; i < spec->process.n_env; i++)
+		env_put(&env, &n_env, spec->process.env[i]);
+	if (tty)
+		env_put(&env, &n_env, "TERM=xterm");
+	for (size_t i = 0; i < n_envs; i++)
+		if (strchr(envs[i], '='))
+			env_put(&env, &n_env, envs[i]);
+	if (!env)
+		env = calloc(1, sizeof(char *));
+	p.env = env;
+	p.n_env = n_env;
+	p.args = argv + optind + 1;
+	p.n_args = (size_t)(argc - optind - 1);
+	p.terminal = tty;
+	if (workdir)
+		p.cwd = (char *)workdir;
+	if (user) {
+		char root[64];
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)init);
+		r = specgen_user(root, user, &p.uid, &p.gid, &err);
+		if (r < 0) {
+			hull_spec_free(spec);
+			return eng_fail(err, r, "cannot resolve the user");
+		}
+		p.additional_gids = NULL;
+		p.n_additional_gids = 0;
+	}
+	/* Without -i the process reads nothing: our stdin is not its. */
+	if (!interactive) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
+	}
+	int master = -1;
+	pid_t pid;
+	struct hull_exec_opts o = {
+		.root = rt,
+		.id = id,
+		.ret_console_master = tty ? &master : NULL,
+	};
+	fflush(NULL);
+	r = hull_container_exec(&o, &p, &pid, &err);
+	hull_spec_free(spec);
+	if (r < 0) {
+		const char *msg;
+		int len, code = eng_exec_status(err, r, &msg, &len);
+		if (msg)
+			eng_error("%.*s", len, msg);
+		else
+			eng_error("cannot exec in the container: %s", strerror(-r));
+		return code;
+	}
+	if (detach)
+		return 0;
+
+	/* Forward what a shell user sends a foreground job. */
+	if (master >= 0)
+		relay_tty(master, interactive);
+	int st;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return eng_error("cannot wait for the process: %s", strerror(errno));
+	if (master >= 0)
+		close(master);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : EXIT_ENGINE;
+}

@@ -1,0 +1,49 @@
+"""hull --runtime PATH: the monitor drives an external OCI runtime (runc)
+over the same bundle instead of libhull."""
+import os
+import shutil
+
+import pytest
+
+from .conftest import find_cgroup, mounts_under
+
+RUNC = shutil.which("runc") or "/usr/sbin/runc"
+pytestmark = pytest.mark.skipif(not os.access(RUNC, os.X_OK), reason="runc is not installed")
+
+
+def test_runc_runs_the_container(hull):
+    r = hull("--runtime", RUNC, "run", "--rm", "busybox", "sh", "-c", "echo via runc; echo $$; exit 4")
+    assert r.returncode == 4, r
+    assert r.out.split() == ["via", "runc", "1"]
+    r = hull("--runtime", RUNC, "run", "--rm", "busybox", "no-such-cmd")
+    assert r.returncode == 127 and "no-such-cmd" in r.err
+    assert hull.ok("ps", "-aq") == ""
+
+
+def test_runc_detached_limits_stop_rm(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rc", "-m", "32m", "busybox", "sleep", "1000").strip()
+    info = hull.inspect("rc")
+    assert info["HostConfig"]["Runtime"] == RUNC
+    assert info["State"]["Status"] == "running"
+    # the container's cgroup, under ours as libhull would place it
+    d = find_cgroup("memory", cid)
+    assert d and os.path.basename(os.path.dirname(d)) == "hull"
+    with open(os.path.join(d, "memory.limit_in_bytes")) as f:
+        assert f.read().strip() == str(32 << 20)
+    assert (hull.runroot / "ext-runtime" / cid).is_dir()
+    # a plain `hull stop` (no --runtime) knows the container's runtime
+    hull.ok("stop", "-t", "1", "rc")
+    st = hull.inspect("rc")["State"]
+    assert st["Status"] == "exited" and st["ExitCode"] == 137
+    assert not (hull.runroot / "ext-runtime" / cid).exists()
+    hull.ok("start", "rc")
+    assert hull.status("rc") == "running"
+    hull.ok("rm", "-f", "rc")
+    assert not mounts_under(hull.tmp)
+    assert find_cgroup("memory", cid) is None
+
+
+def test_bad_runtime(hull):
+    r = hull("--runtime", "/no/such/runtime", "run", "--rm", "busybox", "true")
+    assert r.returncode == 125 and "/no/such/runtime" in r.err
+    assert hull.ok("ps", "-aq") == ""
