@@ -124,6 +124,16 @@ def test_commit_errors(eng, ctr):
     assert len(eng.index()["images"]) == 1 and eng.tmp_entries() == []
 
 
+def test_commit_refuses_redirected_dirs(eng, ctr):
+    """A redirect_dir upper dir holds a renamed directory's data elsewhere:
+    no layer could say so, so commit refuses rather than lose it."""
+    os.setxattr(ctr["upper"] / "newdir", "trusted.overlay.redirect", b"/etc")
+    r = eng.hull("commit", "web", "lossy")
+    assert r.returncode == 125, r
+    assert "'/newdir' has trusted.overlay.redirect" in r.err and "redirect_dir" in r.err
+    assert len(eng.index()["images"]) == 1 and eng.tmp_entries() == []
+
+
 def test_diff_lists_changes(eng, ctr):
     out = eng.ok("diff", "web").out.splitlines()
     assert out == [
