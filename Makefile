@@ -121,7 +121,7 @@ clean:
 
 # libFuzzer on the config.json parser for 30 s (needs clang).  New inputs
 # go to $(O)/fuzz-corpus/spec; tests/fuzz/corpus/spec holds the seeds.
-.PHONY: fuzz fuzz-image
+.PHONY: fuzz fuzz-image fuzz-tar
 FUZZ_CC ?= clang
 FUZZ_SPEC_SRC := tests/fuzz/fuzz-spec.c $(wildcard src/lib/spec*.c) src/lib/error.c
 
@@ -148,3 +148,17 @@ $(O)/fuzz-image: $(FUZZ_IMAGE_SRC) $(wildcard src/lib/*.h src/engine/*.h)
 fuzz-image: $(O)/fuzz-image
 	@mkdir -p $(O)/fuzz-corpus/image
 	$(O)/fuzz-image -max_total_time=30 $(O)/fuzz-corpus/image tests/fuzz/corpus/image
+
+# Layer unpacking on untrusted tars.  The target drops to uid 65534 and
+# checks that nothing lands outside the layer's directory.
+FUZZ_TAR_SRC := tests/fuzz/fuzz-tar.c src/engine/layer.c src/lib/error.c src/lib/path.c
+
+$(O)/fuzz-tar: $(FUZZ_TAR_SRC) $(wildcard src/lib/*.h src/engine/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined -Isrc/lib -Isrc/engine \
+		$(shell pkg-config --cflags libarchive) -o $@ $(FUZZ_TAR_SRC) $(shell pkg-config --libs libarchive libcrypto)
+
+fuzz-tar: $(O)/fuzz-tar
+	@mkdir -p $(O)/fuzz-corpus/tar $(O)/fuzz-artifacts && chmod 1777 $(O)/fuzz-corpus/tar $(O)/fuzz-artifacts
+	$(O)/fuzz-tar -max_total_time=30 -max_len=65536 -artifact_prefix=$(O)/fuzz-artifacts/ \
+		$(O)/fuzz-corpus/tar tests/fuzz/corpus/tar

@@ -295,6 +295,49 @@ static int mount_view(const struct ctr *c, const char *dir, struct hull_error **
 	return 0;
 }
 
+static bool is_mount_point(const char *dir)
+{
+	_cleanup_free_ char *parent = NULL;
+	struct stat a, b;
+
+	if (asprintf(&parent, "%s/..", dir) < 0)
+		return false;
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* Writes the tar of dir to output (complete or not at all) or stdout. */
+static int export_dir(const char *dir, const char *output, struct ctr *c)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_free_ char *tmp_out = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (output) {
+		if (asprintf(&tmp_out, "%s.tmp-%d", output, getpid()) < 0)
+			return cli_fail(NULL, -ENOMEM, "export");
+		fd = open(tmp_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "hull: export: creating '%s': %s\n", output, strerror(errno));
+			return HULL_EXIT_ENGINE;
+		}
+	}
+	/* the volumes' contents stay out; the init files are the container's */
+	c->excludes[c->n_volumes] = NULL;
+	r = store_export(dir, output ? fd : STDOUT_FILENO, c->excludes, &err);
+	if (r < 0) {
+		if (tmp_out)
+			unlink(tmp_out);
+		return cli_fail(err, r, "export");
+	}
+	if (tmp_out && rename(tmp_out, output) < 0) {
+		fprintf(stderr, "hull: export: writing '%s': %s\n", output, strerror(errno));
+		unlink(tmp_out);
+		return HULL_EXIT_ENGINE;
+	}
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -304,8 +347,7 @@ int cmd_export(int argc, char **argv)
 	};
 	_cleanup_error_ struct hull_error *err = NULL;
 	_cleanup_store_ struct store *s = NULL;
-	_cleanup_free_ char *view = NULL, *tmp_out = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *view = NULL;
 	const char *output = NULL;
 	struct ctr c = { 0 };
 	int ch, r;
@@ -332,6 +374,13 @@ int cmd_export(int argc, char **argv)
 	r = ctr_load(s, argv[optind], &c);
 	if (r)
 		goto out;
+	/* a running container's rootfs is mounted: read it there (mounting
+	 * its upper dir once more, as a lower, would upset overlayfs) */
+	const char *merged = jstr(jget(jget(c.rec, "GraphDriver"), "Data"), "MergedDir");
+	if (merged && is_mount_point(merged)) {
+		r = export_dir(merged, output, &c);
+		goto out;
+	}
 	/* outside the store's tmp/, which other commands clean */
 	if (path_mkdir_p(hull_cli.runroot, 0700) < 0 || asprintf(&view, "%s/export-XXXXXX", hull_cli.runroot) < 0 ||
 	    !mkdtemp(view)) {
@@ -345,33 +394,7 @@ int cmd_export(int argc, char **argv)
 		r = cli_fail(err, r, "export");
 		goto out;
 	}
-	if (output) {
-		/* the file appears complete or not at all */
-		if (asprintf(&tmp_out, "%s.tmp-%d", output, getpid()) < 0) {
-			r = cli_fail(NULL, -ENOMEM, "export");
-			goto out;
-		}
-		fd = open(tmp_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fprintf(stderr, "hull: export: creating '%s': %s\n", output, strerror(errno));
-			r = HULL_EXIT_ENGINE;
-			goto out;
-		}
-	}
-	/* the volumes' contents stay out; the init files are the container's */
-	c.excludes[c.n_volumes] = NULL;
-	r = store_export(view, output ? fd : STDOUT_FILENO, c.excludes, &err);
-	if (r < 0) {
-		r = cli_fail(err, r, "export");
-		if (tmp_out)
-			unlink(tmp_out);
-		goto out;
-	}
-	if (tmp_out && rename(tmp_out, output) < 0) {
-		fprintf(stderr, "hull: export: writing '%s': %s\n", output, strerror(errno));
-		unlink(tmp_out);
-		r = HULL_EXIT_ENGINE;
-	}
+	r = export_dir(view, output, &c);
 out:
 	if (view) {
 		umount2(view, MNT_DETACH);

@@ -111,7 +111,8 @@ static struct archive *tar_reader(bool raw)
 	return a;
 }
 
-int layer_diff_id(const char *path, const char *source, char ret_hex[LAYER_HEX_SIZE], struct hull_error **err)
+int layer_diff_id(const char *path, const char *source, const char *blob_hex, char ret_hex[LAYER_HEX_SIZE],
+		  struct hull_error **err)
 {
 	_cleanup_aread_ struct archive *a = tar_reader(true);
 	_cleanup_md_ EVP_MD_CTX *c = sha256_new();
@@ -130,6 +131,11 @@ int layer_diff_id(const char *path, const char *source, char ret_hex[LAYER_HEX_S
 		return hull_error_plain(err, EINVAL, "empty input");
 	if (r != ARCHIVE_OK)
 		return hull_error_plain(err, EINVAL, "%s", archive_error_string(a));
+	/* not compressed: the bytes are the blob's, already hashed */
+	if (blob_hex && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE) {
+		memcpy(ret_hex, blob_hex, LAYER_HEX_SIZE);
+		return 0;
+	}
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 		EVP_DigestUpdate(c, buf, len);
 	if (r != ARCHIVE_EOF)
@@ -433,7 +439,7 @@ static bool excluded(const struct tree_writer *w, const char *rel)
 
 /* Copies xattrs of dirfd/name (not following a symlink) into e, but for
  * overlayfs' own. */
-static void add_xattrs(struct archive_entry *e, int dirfd, const char *name)
+static int add_xattrs(struct tree_writer *w, struct archive_entry *e, int dirfd, const char *name, const char *rel)
 {
 	char path[PATH_MAX + 32], list[8192];
 	ssize_t n;
@@ -443,12 +449,22 @@ static void add_xattrs(struct archive_entry *e, int dirfd, const char *name)
 	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(list + i) + 1) {
 		const char *k = list + i;
 		char val[65536];
+		/* A redirected directory or a metadata-only copy keeps its data
+		 * in a lower layer, under another name: no tar entry can say
+		 * that.  Such upper dirs come from mounts with redirect_dir or
+		 * metacopy on. */
+		if ((w->flags & LAYER_WHITEOUTS) &&
+		    (streq(k, "trusted.overlay.redirect") || streq(k, "trusted.overlay.metacopy")))
+			return hull_error_plain(w->err, EOPNOTSUPP,
+						"'/%s' has %s: the container's overlay was mounted with redirect_dir or "
+						"metacopy on, which commit cannot turn into a layer", rel, k);
 		if (startswith(k, "trusted.overlay."))
 			continue;
 		ssize_t vn = lgetxattr(path, k, val, sizeof(val));
 		if (vn >= 0)
 			archive_entry_xattr_add_entry(e, k, val, (size_t)vn);
 	}
+	return 0;
 }
 
 static int write_entry(struct tree_writer *w, struct archive_entry *e, int datafd)
@@ -524,7 +540,9 @@ static int write_one(struct tree_writer *w, int dfd, const char *rel, const char
 	}
 	if (S_ISDIR(st.st_mode))
 		archive_entry_set_size(e, 0);
-	add_xattrs(e, dfd, name);
+	r = add_xattrs(w, e, dfd, name, path);
+	if (r < 0)
+		return r;
 	r = write_entry(w, e, fd);
 	if (r < 0 || !S_ISDIR(st.st_mode) || skip_contents)
 		return r;

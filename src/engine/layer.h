@@ -22,8 +22,11 @@
 int layer_sha256_fd(int fd, char ret_hex[LAYER_HEX_SIZE], int64_t *ret_size, struct hull_error **err);
 
 /* The diff_id of the (maybe compressed) tar at path: the hex sha256 of its
- * uncompressed bytes.  source names the input in messages. */
-int layer_diff_id(const char *path, const char *source, char ret_hex[LAYER_HEX_SIZE], struct hull_error **err);
+ * uncompressed bytes.  source names the input in messages.  blob_hex, if
+ * not NULL, is the sha256 of the file itself: the answer when it is not
+ * compressed. */
+int layer_diff_id(const char *path, const char *source, const char *blob_hex, char ret_hex[LAYER_HEX_SIZE],
+		  struct hull_error **err);
 
 /* Unpacks the (maybe compressed) tar at path into dest, an existing empty
  * directory: owners, modes, times and xattrs kept, OCI whiteouts turned

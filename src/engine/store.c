@@ -737,7 +737,7 @@ static int pending_prepare(struct store *s, struct pending *pd, bool force_unpac
 	r = layer_sha256_fd(fd, pd->blob_hex, &pd->blob_size, err);
 	if (r < 0)
 		return r;
-	r = layer_diff_id(blob, pd->source, pd->diff_hex, err);
+	r = layer_diff_id(blob, pd->source, pd->blob_hex, pd->diff_hex, err);
 	if (r < 0)
 		return r;
 	if (!force_unpack && layer_present(s, pd->diff_hex))

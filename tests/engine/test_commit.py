@@ -10,6 +10,7 @@ import io
 import json
 import os
 import stat
+import time
 import subprocess
 import tarfile
 
@@ -123,6 +124,16 @@ def test_commit_errors(eng, ctr):
     assert len(eng.index()["images"]) == 1 and eng.tmp_entries() == []
 
 
+def test_commit_refuses_redirected_dirs(eng, ctr):
+    """A redirect_dir upper dir holds a renamed directory's data elsewhere:
+    no layer could say so, so commit refuses rather than lose it."""
+    os.setxattr(ctr["upper"] / "newdir", "trusted.overlay.redirect", b"/etc")
+    r = eng.hull("commit", "web", "lossy")
+    assert r.returncode == 125, r
+    assert "'/newdir' has trusted.overlay.redirect" in r.err and "redirect_dir" in r.err
+    assert len(eng.index()["images"]) == 1 and eng.tmp_entries() == []
+
+
 def test_diff_lists_changes(eng, ctr):
     out = eng.ok("diff", "web").out.splitlines()
     assert out == [
@@ -200,3 +211,25 @@ def test_run_commit_run(eng, busybox_tar):
     eng.ok("rmi", "img2")
     eng.ok("rmi", "busybox")
     assert eng.layer_dirs() == [] and eng.index()["images"] == []
+
+
+def test_export_and_commit_a_running_container(eng, busybox_tar):
+    if not has_run(eng):
+        pytest.skip("this hull has no `run` (the containers side is not built in)")
+    eng.import_tar(busybox_tar, "busybox", "-c", 'CMD ["sh"]', "-c", "ENV PATH=/bin")
+    eng.ok("run", "-d", "--name", "bg1", "-v", "/vol", "busybox", "sh", "-c",
+           "echo x > /f; echo v > /vol/v; touch /ready; sleep 300", timeout=60)
+    for _ in range(500):
+        if "A /ready" in eng.ok("diff", "bg1").out:
+            break
+        time.sleep(0.02)
+    p = subprocess.run(eng.argv("export", "bg1"), capture_output=True)
+    assert p.returncode == 0, p.stderr
+    with tarfile.open(fileobj=io.BytesIO(p.stdout)) as t:
+        names = set(t.getnames())
+        assert t.extractfile("f").read() == b"x\n"
+    assert "vol" in names and "vol/v" not in names
+    new = eng.ok("commit", "bg1", "live").out.strip()
+    assert eng.ok("run", "--rm", "live", "cat", "/f", timeout=60).out == "x\n"
+    assert eng.inspect("live")["Id"] == new
+    eng.ok("rm", "-f", "bg1", timeout=60)

@@ -2,6 +2,7 @@
 shared and unpacked securely; a store that survives bad input, concurrency
 and kill -9."""
 import gzip
+import io
 import json
 import os
 import re
@@ -300,6 +301,37 @@ def test_whiteouts_become_overlay_whiteouts(eng, tmp_path):
     assert not any(n.startswith(".wh.") for _, ds, fs in os.walk(L) for n in ds + fs)
     with pytest.raises(OSError):
         os.getxattr(L / "a", "trusted.overlay.opaque")
+
+
+def test_unpack_keeps_owners_modes_times_xattrs_devices(eng, tmp_path):
+    p = tmp_path / "meta.tar"
+    with tarfile.open(p, "w", format=tarfile.PAX_FORMAT) as t:
+        d = tarfile.TarInfo("home/u")
+        d.type, d.mode, d.uid, d.gid, d.mtime = tarfile.DIRTYPE, 0o750, 1000, 1001, 1600000000
+        t.addfile(d)
+        f = tarfile.TarInfo("home/u/setuid")
+        f.mode, f.uid, f.gid, f.mtime, f.size = 0o4755, 1000, 1001, 1500000000, 3
+        f.pax_headers = {"SCHILY.xattr.user.note": "hi", "SCHILY.xattr.security.capability":
+                         "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"}
+        t.addfile(f, io.BytesIO(b"abc"))
+        n = tarfile.TarInfo("dev/null")
+        n.type, n.mode, n.devmajor, n.devminor = tarfile.CHRTYPE, 0o666, 1, 3
+        t.addfile(n)
+        h = tarfile.TarInfo("home/u/hard")
+        h.type, h.linkname = tarfile.LNKTYPE, "home/u/setuid"
+        t.addfile(h)
+    eng.import_tar(p, "meta")
+    (layer,) = eng.layer_dirs()
+    L = eng.root / "layers" / layer
+    st = os.lstat(L / "home/u")
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode), int(st.st_mtime)) == (1000, 1001, 0o750, 1600000000)
+    st = os.lstat(L / "home/u/setuid")
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode), int(st.st_mtime)) == (1000, 1001, 0o4755, 1500000000)
+    assert os.getxattr(L / "home/u/setuid", "user.note") == b"hi"
+    assert os.getxattr(L / "home/u/setuid", "security.capability")[:4] == b"\x01\x00\x00\x02"
+    assert os.lstat(L / "home/u/hard").st_ino == st.st_ino
+    st = os.lstat(L / "dev/null")
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
 
 
 def test_overlay_xattrs_in_a_tar_are_dropped(eng, tmp_path):
