@@ -99,6 +99,11 @@ $(O)/unit/%: tests/unit/%.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/un
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
 
+# The engine's helpers, with their module built under the sanitizers too.
+$(O)/unit/test-engine-util: tests/unit/test-engine-util.c src/engine/engine-util.c src/engine/engine.h $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -Isrc/engine -o $@ $< src/engine/engine-util.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
+
 unit: $(UNIT_BIN)
 	@./tests/unit/run.sh $(UNIT_BIN)
 
