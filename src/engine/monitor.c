@@ -19,7 +19,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -340,6 +343,29 @@ static int open_null(int flags)
 	return open("/dev/null", flags | O_CLOEXEC);
 }
 
+/* Brings "lo" up in the container's own network namespace (--net none
+ * gives it loopback, as Docker), from a child that joins it: the
+ * monitor itself stays in ours. */
+static void loopback_up(pid_t pid)
+{
+	char path[64];
+	int st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	pid_t child = fork();
+	if (child == 0) {
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+		struct ifreq ifr = { .ifr_name = "lo" };
+		int sock = ns >= 0 && setns(ns, CLONE_NEWNET) == 0 ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+		if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+			_exit(1);
+		ifr.ifr_flags |= IFF_UP;
+		_exit(ioctl(sock, SIOCSIFFLAGS, &ifr) < 0);
+	}
+	while (child > 0 && waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* Deletes the runtime's container (its cgroup): libhull's or the external one's. */
 static void mon_delete(struct mon *m)
 {
@@ -363,6 +389,8 @@ static int mon_start(struct mon *m, bool attach)
 		return -1;
 	}
 	m->tty = spec->has_process && spec->process.terminal;
+	const struct hull_namespace *netns = hull_spec_namespace(spec, CLONE_NEWNET);
+	bool own_netns = netns && !netns->path;
 	if (!m->tty) {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 		    (m->stdin_open && pipe2(in, O_CLOEXEC) < 0)) {
@@ -411,6 +439,8 @@ static int mon_start(struct mon *m, bool attach)
 		}
 		return -1;
 	}
+	if (own_netns)
+		loopback_up(m->pid);
 	if (m->tty) {
 		m->out_fd = master;
 		m->in_fd = master;

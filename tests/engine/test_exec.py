@@ -5,7 +5,7 @@ from .conftest import find_cgroup, wait_for
 
 
 def test_walkthrough_httpd_is_pid1_and_exec_shares_its_namespaces(hull):
-    cid = hull.run_d("--name", "web", "--cpu-shares", "512", "-m", "64m", "busybox", "httpd", "-f", "-p", "8080")
+    cid = hull.run_d("--name", "web", "--cpu-shares", "512", "-m", "64m", "busybox", "httpd", "-f", "-p", "8080", "-h", "/")
     host_pid = hull.inspect("web")["State"]["Pid"]
     assert host_pid > 1
     with open(f"/proc/{host_pid}/cmdline", "rb") as f:
@@ -23,6 +23,9 @@ def test_walkthrough_httpd_is_pid1_and_exec_shares_its_namespaces(hull):
         assert f.read().strip() == "512"
     out = hull.ok("exec", "web", "cat", "/proc/self/cgroup")
     assert "memory:/" in out
+    # the server answers on the container's own loopback (up, as Docker's --net none)
+    assert hull.ok("exec", "web", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/etc/hostname") \
+        == hull.inspect("web")["Config"]["Hostname"] + "\n"
     hull.ok("stop", "-t", "1", "web")
 
 
