@@ -91,6 +91,7 @@ static const struct cmd {
 	  "Usage: hull ps [OPTIONS]\n\n"
 	  "Options:\n  -a, --all           all containers (default: running ones)\n"
 	  "  -q, --quiet         only ids\n  -l, --latest        the newest container\n"
+	  "  -f, --filter K=V    status=running|exited|created|paused, name=, id=, label=K[=V], ancestor=IMAGE\n"
 	  "      --no-trunc      full ids and commands\n"
 	  "      --format FMT    json, or a template like '{{.ID}}\\t{{.Status}}' (fields: ID, Image,\n"
 	  "                      Command, CreatedAt, RunningFor, Status, State, Ports, Names, Labels)\n" },
@@ -234,6 +235,12 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_ENGINE;
+	}
+	/* `hull container ls|rm|...`: Docker's management-command spelling. */
+	if (streq(argv[optind], "container") && optind + 1 < argc) {
+		optind++;
+		if (streq(argv[optind], "ls") || streq(argv[optind], "list"))
+			argv[optind] = (char *)"ps";
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (streq(commands[i].name, argv[optind])) {

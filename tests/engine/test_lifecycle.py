@@ -270,3 +270,21 @@ def test_monitor_is_lean(hull):
     # it holds no fd of the test's (its stdio is /dev/null)
     for fd in (0, 1, 2):
         assert os.readlink(f"/proc/{mon}/fd/{fd}") == "/dev/null"
+
+
+def test_ps_filters_and_container_alias(hull):
+    a = hull.run_d("--name", "fa", "-l", "tier=web", "busybox", "sleep", "1000")
+    hull("run", "--name", "fb", "busybox", "true", check=0)
+    names = lambda *f: sorted(hull.ok("ps", *f, "--format", "{{.Names}}").split())
+    assert names("-f", "status=exited") == ["fb"]
+    assert names("-a", "-f", "name=f") == ["fa", "fb"]
+    assert names("-a", "-f", "label=tier=web") == ["fa"]
+    assert names("-a", "-f", "label=tier") == ["fa"]
+    assert names("-a", "-f", "id=" + a[:6]) == ["fa"]
+    assert names("-a", "-f", "ancestor=busybox") == ["fa", "fb"]
+    assert names("-a", "-f", "status=running", "-f", "status=exited") == ["fa", "fb"]
+    assert names("-a", "-f", "status=running", "-f", "name=fb") == []
+    assert hull("ps", "-f", "bogus").returncode == 125
+    assert hull.ok("container", "ls", "-aq") == hull.ok("ps", "-aq")
+    hull.ok("container", "rm", "fb")
+    assert names("-a") == ["fa"]
