@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -82,7 +83,7 @@ int cmd_exec(int argc, char **argv)
 		{},
 	};
 	_cleanup_error_ struct hull_error *err = NULL;
-	bool interactive = false, tty = false, detach = false;
+	bool interactive = false, tty = false, detach = false, privileged = false;
 	const char *workdir = NULL, *user = NULL;
 	char **envs = NULL;
 	size_t n_envs = 0;
@@ -106,9 +107,7 @@ int cmd_exec(int argc, char **argv)
 			workdir = optarg;
 			break;
 		case 'u': user = optarg; break;
-		case 'P':
-			free(envs);
-			return eng_error("exec --privileged is not supported yet");
+		case 'P': privileged = true; break;
 		case 'H': free(envs); return eng_help("exec");
 		default: free(envs); return EXIT_ENGINE;
 		}
@@ -156,6 +155,14 @@ int cmd_exec(int argc, char **argv)
 	p.args = argv + optind + 1;
 	p.n_args = (size_t)(argc - optind - 1);
 	p.terminal = tty;
+	/* --privileged: every capability in the bounding, effective and
+	 * permitted sets (not ambient: a non-root user stays unprivileged). */
+	if (privileged) {
+		p.has_caps = true;
+		for (int set = HULL_CAP_BOUNDING; set <= HULL_CAP_PERMITTED; set++)
+			if (set != HULL_CAP_INHERITABLE)
+				p.caps[set] = (CAP_LAST_CAP >= 63 ? ~0ULL : (1ULL << (CAP_LAST_CAP + 1)) - 1);
+	}
 	if (workdir)
 		p.cwd = (char *)workdir;
 	if (user) {

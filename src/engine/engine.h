@@ -206,6 +206,8 @@ int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_
  * status_fd; never returns.  build/hull-monitor runs it (main in
  * src/monitor/main.c), or the fork of hull if that binary is missing. */
 _Noreturn void monitor_run(const struct monitor_opts *o, int status_fd);
+/* Connects to a running container's attach socket; fd or -errno. */
+int monitor_attach_connect(const char *id);
 /* <runroot>/containers/<id>/attach */
 char *monitor_socket_path(const char *id);
 

@@ -86,7 +86,12 @@ static const struct cmd {
 	  "(126/127 if it cannot be invoked / found).\n\n"
 	  "Options:\n  -i, --interactive   keep stdin open\n  -t, --tty           allocate a pseudo-terminal\n"
 	  "  -d, --detach        run in the background\n  -e, --env KEY=VALUE set an environment variable\n"
-	  "  -w, --workdir DIR   working directory\n  -u, --user USER[:GROUP]  user to run as\n" },
+	  "  -w, --workdir DIR   working directory\n  -u, --user USER[:GROUP]  user to run as\n"
+	  "      --privileged    every capability\n" },
+	{ "attach", cmd_attach, "Attach to a running container's output (and its stdin, if open)",
+	  "Usage: hull attach [--no-stdin] CONTAINER\n\n"
+	  "Prints the container's output from now on and exits with its status when it ends.\n"
+	  "With -i at run, our stdin goes to the container unless --no-stdin.\n" },
 	{ "ps", cmd_ps, "List containers",
 	  "Usage: hull ps [OPTIONS]\n\n"
 	  "Options:\n  -a, --all           all containers (default: running ones)\n"

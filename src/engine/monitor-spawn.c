@@ -55,7 +55,7 @@ char *monitor_socket_path(const char *id)
 
 /* Connects to the monitor's attach socket through an O_PATH fd of its
  * directory (sun_path is short). */
-static int attach_connect(const char *id)
+int monitor_attach_connect(const char *id)
 {
 	_cleanup_free_ char *dir = ctr_run_dir(id);
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -128,7 +128,7 @@ int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == 'C' && o->attach) {
-			fd = attach_connect(o->id);
+			fd = monitor_attach_connect(o->id);
 			if (fd < 0)
 				eng_error("cannot attach to the container: %s", strerror(-fd));
 		} else if (line[0] == 'S') {

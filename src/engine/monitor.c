@@ -589,8 +589,10 @@ static int mon_loop(struct mon *m)
 		}
 		if (p[idx_listen].revents & POLLIN) {
 			int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-			if (c >= 0)
-				client_add(m, c);
+			/* `hull attach`: the first client while nobody writes the
+			 * container's open stdin gets it. */
+			if (c >= 0 && client_add(m, c) >= 0 && m->stdin_open && m->stdin_client < 0 && m->in_fd >= 0)
+				m->stdin_client = c;
 		}
 		if (idx_out >= 0 && p[idx_out].revents && !pump_output(m, m->out_fd, 0)) {
 			if (m->in_fd == m->out_fd)

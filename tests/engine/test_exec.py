@@ -55,3 +55,21 @@ def test_exec_detached_and_errors(hull):
     assert r.returncode == 125 and "nobody" in r.err
     r = hull("exec", "exd")
     assert r.returncode == 125
+
+
+def test_exec_privileged(hull):
+    hull.run_d("--name", "pv", "busybox", "sleep", "1000")
+    eff = lambda *a: int(hull.ok("exec", *a, "pv", "grep", "CapEff", "/proc/self/status").split()[1], 16)
+    assert not eff() & (1 << 21)  # no CAP_SYS_ADMIN by default
+    assert eff("--privileged") & (1 << 21)
+
+
+def test_attach_to_a_running_container(hull):
+    hull.run_d("--name", "at", "-i", "busybox", "sh", "-c",
+               'while read l; do echo "echo:$l"; [ "$l" = quit ] && exit 6; done')
+    r = hull("attach", "at", input="a\nquit\n")
+    assert r.returncode == 6, r
+    assert r.out == "echo:a\necho:quit\n"
+    assert hull.inspect("at")["State"]["ExitCode"] == 6
+    r = hull("attach", "at")
+    assert r.returncode == 125 and "not running" in r.err
