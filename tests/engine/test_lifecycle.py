@@ -288,3 +288,20 @@ def test_ps_filters_and_container_alias(hull):
     assert hull.ok("container", "ls", "-aq") == hull.ok("ps", "-aq")
     hull.ok("container", "rm", "fb")
     assert names("-a") == ["fa"]
+
+
+def test_concurrent_runs_and_one_name(hull):
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(argv):
+        return subprocess.run(hull.argv(*argv), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=60)
+
+    with ThreadPoolExecutor(6) as ex:
+        same = list(ex.map(run, [("create", "--name", "same", "busybox", "true")] * 6))
+        outs = list(ex.map(run, [("run", "--rm", "busybox", "echo", str(i)) for i in range(6)]))
+    assert sorted(r.returncode for r in same) == [0] + [125] * 5
+    assert all("already in use" in r.stderr for r in same if r.returncode)
+    assert [r.stdout for r in outs] == [f"{i}\n" for i in range(6)]
+    assert hull.ok("ps", "-a", "--format", "{{.Names}}") == "same\n"
