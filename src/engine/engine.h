@@ -182,8 +182,10 @@ void volume_remove_anonymous(struct json_object *rec);
 /* ---- ext-runtime.c: --runtime PATH (runc, crun) ---- */
 
 char *extrt_root(void); /* <runroot>/ext-runtime */
-/* RUNTIME create --bundle B --pid-file B/init.pid ID: *ret_pid is the init. */
-int extrt_create(const char *runtime, const char *id, const char *bundle, pid_t *ret_pid, struct hull_error **err);
+/* RUNTIME create --bundle B --pid-file B/init.pid [--console-socket S] ID:
+ * *ret_pid is the init. */
+int extrt_create(const char *runtime, const char *id, const char *bundle, const char *console_socket, pid_t *ret_pid,
+		 struct hull_error **err);
 int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
 void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
 

@@ -47,3 +47,11 @@ def test_bad_runtime(hull):
     r = hull("--runtime", "/no/such/runtime", "run", "--rm", "busybox", "true")
     assert r.returncode == 125 and "/no/such/runtime" in r.err
     assert hull.ok("ps", "-aq") == ""
+
+
+def test_runc_with_a_terminal(hull):
+    out = hull.ok("--runtime", RUNC, "run", "--rm", "-t", "busybox", "sh", "-c", "tty; echo $TERM")
+    assert out.split() == ["/dev/pts/0", "xterm"]
+    r = hull("--runtime", RUNC, "run", "--rm", "-i", "-t", "busybox", "sh", input="echo in-tty; exit 3\n")
+    assert r.returncode == 3 and "in-tty" in r.out
+    assert not [d for d in os.listdir("/tmp") if d.startswith("hull-console-")]
