@@ -391,6 +391,8 @@ def test_corrupt_tars_fail_cleanly(eng, busybox_tar, tmp_path):
     ([("h", "h", "../../../../etc/passwd")], "entry 'h': Path contains '..'"),
     ([("s", "l", "{target}"), ("s/.wh..wh..opq", "f")], "whiteout 's/.wh..wh..opq'"),
     ([("s", "l", "{target}"), ("s/.wh.victim", "f")], "whiteout 's/.wh.victim'"),
+    ([("s", "l", "{target}"), ("s/sub/.wh.x", "f")], "whiteout 's/sub/.wh.x'"),
+    ([("s", "l", "{target}"), ("s/sub/.wh..wh..opq", "f")], "whiteout 's/sub/.wh..wh..opq'"),
     ([("ok", "f", "fine"), ("../up", "f", "x")], "entry '../up'"),
 ])
 def test_hostile_tars_are_refused(eng, tmp_path, entries, what):
