@@ -389,6 +389,7 @@ def test_corrupt_tars_fail_cleanly(eng, busybox_tar, tmp_path):
     ([("/etc/hull-test-evil", "f", "x")], "entry '/etc/hull-test-evil': absolute path"),
     ([("link", "l", "{target}"), ("link/evil", "f", "x")], "entry 'link/evil': Cannot extract through symlink"),
     ([("h", "h", "../../../../etc/passwd")], "entry 'h': Path contains '..'"),
+    ([("l", "l", "{target}"), ("h", "h", "l/victim")], "entry 'h': Cannot extract through symlink"),
     ([("s", "l", "{target}"), ("s/.wh..wh..opq", "f")], "whiteout 's/.wh..wh..opq'"),
     ([("s", "l", "{target}"), ("s/.wh.victim", "f")], "whiteout 's/.wh.victim'"),
     ([("s", "l", "{target}"), ("s/sub/.wh.x", "f")], "whiteout 's/sub/.wh.x'"),
