@@ -2,6 +2,7 @@
  * the image commands, as docker's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,7 @@ static const char images_usage[] =
 	"\n"
 	"Options:\n"
 	"  -a, --all             Show all images (accepted; there are no intermediate images)\n"
+	"  -f, --filter filter   dangling=true|false, reference=PATTERN (a glob on REPO[:TAG])\n"
 	"      --format string   'table' (default), 'json' (one JSON object per line) or a\n"
 	"                        template: '{{.Repository}}:{{.Tag}} {{.ID}}'\n"
 	"      --no-trunc        Don't truncate output\n"
@@ -157,19 +159,20 @@ static int images_list(int argc, char **argv, const char *cmd)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },	   { "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, 'T' },	   { "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },	   { 0 },
+		{ "no-trunc", no_argument, NULL, 'T' },	   { "format", required_argument, NULL, 'F' },
+		{ "filter", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	_cleanup_error_ struct hull_error *err = NULL;
 	_cleanup_store_ struct store *s = NULL;
 	struct image **imgs = NULL;
 	size_t n = 0, nrows = 0;
 	bool quiet = false, no_trunc = false, json = false;
-	const char *filter = NULL, *template = NULL;
+	const char *filter = NULL, *template = NULL, *reference = NULL;
 	char frepo[256] = "", ftag[130] = "";
-	int c, r;
+	int c, r, dangling = -1;
 
-	while ((c = cli_getopt(cmd, argc, argv, "+:aqh", opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "+:aqf:h", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			break;
@@ -180,6 +183,17 @@ static int images_list(int argc, char **argv, const char *cmd)
 			no_trunc = true;
 			break;
 		case 'f':
+			if (streq(optarg, "dangling=true") || streq(optarg, "dangling=1"))
+				dangling = 1;
+			else if (streq(optarg, "dangling=false") || streq(optarg, "dangling=0"))
+				dangling = 0;
+			else if (startswith(optarg, "reference="))
+				reference = optarg + strlen("reference=");
+			else
+				return cli_usage(cmd, "unsupported filter '%s' (dangling=true|false, reference=PATTERN)",
+						 optarg);
+			break;
+		case 'F':
 			if (streq(optarg, "json") || streq(optarg, "{{json .}}"))
 				json = true;
 			else if (!streq(optarg, "table"))
@@ -228,6 +242,15 @@ static int images_list(int argc, char **argv, const char *cmd)
 			}
 			if (filter && (!streq(w->repo, frepo) || (ftag[0] && !streq(w->tag, ftag))))
 				continue;
+			if (dangling >= 0 && (nn == 0) != (dangling == 1))
+				continue;
+			/* reference=PATTERN: a glob on REPO or REPO:TAG, as docker */
+			if (reference) {
+				char full[400];
+				snprintf(full, sizeof(full), "%s:%s", w->repo, w->tag);
+				if (!nn || (fnmatch(reference, w->repo, 0) != 0 && fnmatch(reference, full, 0) != 0))
+					continue;
+			}
 			snprintf(w->id, sizeof(w->id), "%.*s", no_trunc ? 71 : 12,
 				 no_trunc ? img->id : img->id + 7);
 			cli_human_since(img->created, w->created, sizeof(w->created));

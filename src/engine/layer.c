@@ -143,40 +143,37 @@ int layer_diff_id(const char *path, const char *source, const char *blob_hex, ch
 	return sha256_hex(c, ret_hex);
 }
 
-/* Opens the directory rel (relative to rootfd, "" for rootfd itself)
- * without following any symlink: a layer's whiteouts never act outside
- * it. */
-static int open_dir_beneath(int rootfd, const char *rel)
-{
-	int fd = sys_openat2(rootfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
-			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-	return fd < 0 ? -errno : fd;
-}
-
-/* mkdir -p rel under rootfd, refusing symlinks on the way. */
+/* mkdir -p rel under rootfd one component at a time, each opened with
+ * O_NOFOLLOW before going on: a symlink on the way (the layer's own,
+ * pointing anywhere) fails with ELOOP or ENOTDIR instead of being
+ * followed.  Returns an fd of the directory, or a negative errno. */
 static int mkdir_beneath(int rootfd, const char *rel)
 {
 	_cleanup_free_ char *p = strdup(rel);
-	char *s;
+	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	char *save = NULL;
 
-	if (!p)
+	if (!p || fd < 0) {
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
-	for (s = p;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (*p && mkdirat(rootfd, p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = c;
-			if (!c)
-				break;
-		}
 	}
-	int fd = open_dir_beneath(rootfd, rel);
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
+	for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (streq(c, "."))
+			continue;
+		if (streq(c, "..") || (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)) {
+			int e = streq(c, "..") ? EINVAL : errno;
+			close(fd);
+			return -e;
+		}
+		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		close(fd);
+		if (next < 0)
+			return -e;
+		fd = next;
+	}
+	return fd;
 }
 
 /* Applies one OCI whiteout entry (rel is its path without "./"): an
@@ -198,10 +195,7 @@ static int apply_whiteout(int rootfd, const char *rel, struct hull_error **err)
 	} else
 		base = dir;
 	const char *parent = slash ? dir : "";
-	r = mkdir_beneath(rootfd, parent);
-	if (r < 0)
-		return hull_error_set(err, -r, "whiteout '%s': directory '%s'", rel, parent);
-	dfd = open_dir_beneath(rootfd, parent);
+	dfd = mkdir_beneath(rootfd, parent);
 	if (dfd < 0)
 		return hull_error_set(err, -dfd, "whiteout '%s': directory '%s'", rel, parent);
 	if (streq(base, WH_OPAQUE)) {

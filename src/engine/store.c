@@ -27,6 +27,7 @@
 #include "image.h"
 #include "layer.h"
 #include "path.h"
+#include "syscalls.h"
 #include "util.h"
 
 #ifndef JSON_C_TO_STRING_NOSLASHESCAPE
@@ -1257,16 +1258,27 @@ struct diff_ctx {
 };
 
 /* Does path exist in the image's layers?  Top layer first; a whiteout
- * hides what is below. */
+ * hides what is below.  Looked up without following any symlink: a
+ * layer's symlinks point into the container, never at the host (and
+ * overlayfs does not follow them between layers either). */
 static bool in_layers(const struct image *img, const char *path)
 {
 	for (size_t i = 0; img && i < img->n_layers; i++) {
-		_cleanup_free_ char *p = NULL;
+		_cleanup_close_ int root = open(img->layer_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = -1;
 		struct stat st;
-		if (asprintf(&p, "%s%s", img->layer_dirs[i], path) < 0)
-			return false;
-		if (lstat(p, &st) < 0)
+
+		if (root < 0)
 			continue;
+		fd = sys_openat2(root, path[0] == '/' ? path + 1 : path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+				 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return false; /* a non-directory on the way hides the layers below */
+		}
+		if (fstat(fd, &st) < 0)
+			return false;
 		return !(S_ISCHR(st.st_mode) && st.st_rdev == 0);
 	}
 	return false;

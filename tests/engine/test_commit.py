@@ -148,6 +148,18 @@ def test_diff_lists_changes(eng, ctr):
         "A /newdir/sym",
         "A /newfile",
     ]
+    # a path through a symlink of the image is never looked up on the host:
+    # /hostetc -> /etc in the image, so /hostetc/passwd is new, whatever the
+    # host's /etc holds
+    lower = ctr["img"]["GraphDriver"]["Data"]["LowerDir"]
+    os.symlink("/etc", os.path.join(lower, "hostetc"))  # absolute, pointing at the host's /etc
+    try:
+        (ctr["upper"] / "hostetc").mkdir()
+        (ctr["upper"] / "hostetc" / "passwd").write_text("x")
+        out = eng.ok("diff", "web").out.splitlines()
+        assert "C /hostetc" in out and "A /hostetc/passwd" in out
+    finally:
+        os.unlink(os.path.join(lower, "hostetc"))
     r = eng.hull("diff", "nosuch")
     assert r.returncode == 125 and "No such container" in r.err
 

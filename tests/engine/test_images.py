@@ -174,6 +174,22 @@ def test_images_table_quiet_json_filter(eng, busybox_tar):
     assert r.returncode == 125 and "format" in r.err
 
 
+def test_images_filters(eng, busybox_tar):
+    a1 = eng.import_tar(busybox_tar, "app:1")
+    a2 = eng.import_tar(busybox_tar, "app:2")
+    o = eng.import_tar(busybox_tar, "other")
+    eng.ok("tag", "other", "app:2")  # a2 loses its only name: dangling
+    assert eng.ok("images", "-q", "-f", "dangling=true").out.split() == [a2[7:19]]
+    assert eng.ok("images", "-q", "--filter", "dangling=false").out.split() == [o[7:19], a1[7:19]]
+    out = eng.ok("images", "-f", "reference=app:*", "--format", "{{.Repository}}:{{.Tag}}").out.split()
+    assert sorted(out) == ["app:1", "app:2"]
+    assert eng.ok("images", "-q", "-f", "reference=oth*").out.split() == [o[7:19]]
+    r = eng.hull("images", "-f", "label=x")
+    assert r.returncode == 125 and "unsupported filter 'label=x'" in r.err
+    # the usual clean-up of dangling images
+    assert eng.ok("rmi", *eng.ok("images", "-q", "-f", "dangling=true").out.split()).out == f"Deleted: {a2}\n"
+
+
 def test_images_empty_store(eng):
     assert eng.ok("images").out.split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
     assert eng.ok("images", "-q").out == ""
@@ -373,8 +389,11 @@ def test_corrupt_tars_fail_cleanly(eng, busybox_tar, tmp_path):
     ([("/etc/hull-test-evil", "f", "x")], "entry '/etc/hull-test-evil': absolute path"),
     ([("link", "l", "{target}"), ("link/evil", "f", "x")], "entry 'link/evil': Cannot extract through symlink"),
     ([("h", "h", "../../../../etc/passwd")], "entry 'h': Path contains '..'"),
+    ([("l", "l", "{target}"), ("h", "h", "l/victim")], "entry 'h': Cannot extract through symlink"),
     ([("s", "l", "{target}"), ("s/.wh..wh..opq", "f")], "whiteout 's/.wh..wh..opq'"),
     ([("s", "l", "{target}"), ("s/.wh.victim", "f")], "whiteout 's/.wh.victim'"),
+    ([("s", "l", "{target}"), ("s/sub/.wh.x", "f")], "whiteout 's/sub/.wh.x'"),
+    ([("s", "l", "{target}"), ("s/sub/.wh..wh..opq", "f")], "whiteout 's/sub/.wh..wh..opq'"),
     ([("ok", "f", "fine"), ("../up", "f", "x")], "entry '../up'"),
 ])
 def test_hostile_tars_are_refused(eng, tmp_path, entries, what):
