@@ -92,3 +92,18 @@ def test_bad_volume_specs(hull):
         assert r.err.startswith("hull: ") and r.err.count("\n") == 1
     assert hull.ok("ps", "-aq") == ""
     assert not mounts_under(hull.tmp)
+
+
+def test_image_volume_and_labels(hull, busybox_tar):
+    hull.ok("import", "-c", "VOLUME /data", "-c", "LABEL team=x", busybox_tar, "volimg")
+    cid = hull.ok("create", "-l", "own=y", "volimg", "true").strip()
+    info = hull.inspect(cid)
+    m = info["Mounts"]
+    assert len(m) == 1 and m[0]["Destination"] == "/data" and m[0]["Type"] == "volume" and len(m[0]["Name"]) == 64
+    assert info["Config"]["Labels"] == {"team": "x", "own": "y"}
+    # a -v on the same path replaces it
+    cid2 = hull.ok("create", "-v", "named:/data", "volimg", "true").strip()
+    assert [x["Name"] for x in hull.inspect(cid2)["Mounts"]] == ["named"]
+    src = m[0]["Source"]
+    hull.ok("rm", "-v", cid)
+    assert not os.path.exists(src)
