@@ -721,6 +721,7 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 		json_object_put(rec);
 		return eng_fail(err, r, "cannot mount the rootfs");
 	}
+	volume_copy_up(rec);
 	spec = specgen(id, rec, &err);
 	if (!spec || (r = eng_write_file(bundle_cfg, spec, strlen(spec), 0600, &err)) < 0) {
 		rootfs_umount(rec);

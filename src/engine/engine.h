@@ -170,6 +170,15 @@ struct image;
 /* Resolves ref in the store under eng.root. */
 int eng_image_get(const char *ref, struct image **ret, struct hull_error **err);
 
+/* ---- container-cp.c ---- */
+
+/* Copies srcdir/name to dstdir/dstname, recursively, never following a
+ * symlink (they are copied as symlinks); keep_owner copies uid/gid too. */
+int cp_entry(int srcdir, const char *name, int dstdir, const char *dstname, bool keep_owner);
+/* Fills the container's empty volumes with what the image has at their
+ * mount points (Docker's copy-up), from the mounted rootfs. */
+void volume_copy_up(struct json_object *rec);
+
 /* ---- volume.c ---- */
 
 /* Adds one -v SPEC / --mount SPEC to the record's Mounts (creating named

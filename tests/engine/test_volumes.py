@@ -107,3 +107,19 @@ def test_image_volume_and_labels(hull, busybox_tar):
     src = m[0]["Source"]
     hull.ok("rm", "-v", cid)
     assert not os.path.exists(src)
+
+
+def test_new_volume_gets_the_image_content(hull, tmp_path):
+    # a new (empty) volume is filled from the image at its mount point, owners kept
+    out = hull.ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "cat", "/etc/group")
+    assert out.startswith("root:")
+    data = hull.root / "volumes" / "etcvol" / "_data"
+    assert (data / "group").read_text() == out
+    # a volume with content keeps it (no second copy)
+    (data / "group").write_text("mine\n")
+    assert hull.ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "cat", "/etc/group") == "mine\n"
+    # a bind mount is never filled
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hull.ok("run", "--rm", "-v", f"{empty}:/etc", "busybox", "true")
+    assert list(empty.iterdir()) == []
