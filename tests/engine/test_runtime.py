@@ -80,3 +80,16 @@ def test_runc_top_stats_update(hull):
     with open(os.path.join(find_cgroup("cpu", cid), "cpu.shares")) as f:
         assert f.read().strip() == "400"
     hull.ok("exec", "ru", "sh", "-c", "echo > /dev/null")  # device rules kept
+
+
+def test_runc_pause_unpause_and_rm_of_paused(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rp", "busybox", "sleep", "1000").strip()
+    hull.ok("pause", "rp")
+    assert hull.inspect("rp")["State"]["Status"] == "paused"
+    with open(os.path.join(find_cgroup("freezer", cid), "freezer.state")) as f:
+        assert f.read().strip() in ("FROZEN", "FREEZING")
+    hull.ok("unpause", "rp")
+    assert hull.status("rp") == "running"
+    hull.ok("pause", "rp")
+    hull.ok("rm", "-f", "rp")
+    assert find_cgroup("freezer", cid) is None
