@@ -36,7 +36,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 
 .PHONY: all unit integration check deps bench clean
 
-all: $(O)/hullrt $(O)/hull $(O)/hull-init $(O)/libhull.a $(O)/probe
+all: $(O)/hullrt $(O)/hull $(O)/hull-monitor $(O)/hull-init $(O)/libhull.a $(O)/probe
 
 $(O)/%.o: %.c $(wildcard src/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -64,6 +64,17 @@ $(O)/hullrt: $(RT_OBJ) $(O)/libhull.a
 $(O)/src/engine/%.o: src/engine/%.c $(wildcard src/lib/*.h src/engine/*.h src/engine/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/engine -c -o $@ $<
+
+# A container's monitor, static and lean (it lives as long as the
+# container): libhull, json-c, libseccomp, libcap, and the engine's few
+# modules it needs; not the image libraries.
+MON_OBJ := $(addprefix $(O)/src/engine/,monitor.o container.o engine-util.o rootfs.o volume.o ext-runtime.o)
+$(O)/src/monitor/main.o: src/monitor/main.c src/engine/engine.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/engine -c -o $@ $<
+
+$(O)/hull-monitor: $(O)/src/monitor/main.o $(MON_OBJ) $(O)/libhull.a
+	$(CC) $(CFLAGS) -static -no-pie -Wl,--gc-sections -o $@ $^ -ljson-c -lseccomp -lcap
 
 # `hull run --init`: PID 1 that reaps zombies and forwards signals,
 # bind-mounted at /dev/init; static, so no library of the image is needed.
@@ -97,6 +108,11 @@ $(O)/san/hull: $(ENG_SRC) $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(O)/hull-init 
 
 .PHONY: hull-san
 hull-san: $(O)/san/hull
+
+# The engine's helpers, with their module built under the sanitizers too.
+$(O)/unit/test-engine-util: tests/unit/test-engine-util.c src/engine/engine-util.c src/engine/engine.h $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -Isrc/engine -o $@ $< src/engine/engine-util.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
 
 unit: $(UNIT_BIN)
 	@./tests/unit/run.sh $(UNIT_BIN)

@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cmds.h"
 #include "engine.h"
 #include "util.h"
 
@@ -208,4 +208,47 @@ int logs_print(const char *id, bool follow, long tail, bool timestamps)
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-stdin", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'H' },
+		{},
+	};
+	bool no_stdin = false;
+	int c;
+
+	while ((c = eng_getopt("attach", argc, argv, "+:", opts)) != -1) {
+		switch (c) {
+		case 'n': no_stdin = true; break;
+		case 'H': return eng_help("attach");
+		default: return EXIT_ENGINE;
+		}
+	}
+	if (argc - optind != 1)
+		return eng_usage_error("attach", "requires exactly 1 argument");
+	_cleanup_free_ char *id = ctr_resolve(argv[optind]);
+	if (!id)
+		return EXIT_ENGINE;
+	struct json_object *rec = ctr_load(id, NULL);
+	bool running = rec && streq(ctr_status(rec), "running");
+	bool tty = jbool(jget(rec, "Config"), "Tty"), open_stdin = jbool(jget(rec, "Config"), "OpenStdin");
+	pid_t pid = (pid_t)jint(jget(rec, "State"), "Pid");
+	json_object_put(rec);
+	if (!running)
+		return eng_error("cannot attach to container '%s': it is not running", argv[optind]);
+	int fd = monitor_attach_connect(id);
+	if (fd < 0)
+		return eng_error("cannot attach to container '%s': %s", argv[optind], strerror(-fd));
+	int code = attach_run(fd, open_stdin && !no_stdin, tty, pid);
+	close(fd);
+	if (code < 0) {
+		/* The monitor went away before telling the status. */
+		rec = ctr_load(id, NULL);
+		code = rec ? (int)jint(jget(rec, "State"), "ExitCode") : EXIT_ENGINE;
+		json_object_put(rec);
+	}
+	return code;
 }

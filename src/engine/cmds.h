@@ -75,5 +75,6 @@ int cmd_top(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 
 #endif

@@ -96,20 +96,63 @@ static struct json_object *ps_row(struct json_object *rec, bool trunc)
 	return row;
 }
 
+/* Docker's --filter: the same key ORs, different keys AND. */
+static bool ps_match(struct json_object *rec, char **filters, size_t n)
+{
+	static const char *const keys[] = { "status", "name", "id", "label", "ancestor" };
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		bool given = false, any = false;
+		for (size_t i = 0; i < n; i++) {
+			size_t klen = strcspn(filters[i], "=");
+			if (strlen(keys[k]) != klen || strncmp(filters[i], keys[k], klen))
+				continue;
+			const char *v = filters[i] + klen + 1, *name = jstr(rec, "Name") ?: "/";
+			given = true;
+			if (k == 0)
+				any |= streq(ctr_status(rec), v);
+			else if (k == 1)
+				any |= strstr(name + 1, v) != NULL;
+			else if (k == 2)
+				any |= startswith(jstr(rec, "Id") ?: "", v);
+			else if (k == 3) {
+				_cleanup_free_ char *key = strndup(v, strcspn(v, "="));
+				const char *eq = strchr(v, '=');
+				const char *val = jstr(jget(jget(rec, "Config"), "Labels"), key);
+				any |= val && (!eq || streq(val, eq + 1));
+			} else
+				any |= streq(jstr(jget(rec, "Config"), "Image"), v) || streq(jstr(rec, "Image"), v);
+		}
+		if (given && !any)
+			return false;
+	}
+	return true;
+}
+
 int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },	    { "quiet", no_argument, NULL, 'q' },
 		{ "no-trunc", no_argument, NULL, 'T' },	    { "format", required_argument, NULL, 'F' },
 		{ "latest", no_argument, NULL, 'l' },	    { "help", no_argument, NULL, 'H' },
+		{ "filter", required_argument, NULL, 'f' },
 		{},
 	};
+	char *filters[16];
+	size_t n_filters = 0;
 	bool all = false, quiet = false, trunc = true, latest = false;
 	const char *format = NULL;
 	int c;
 
 	while ((c = eng_getopt("ps", argc, argv, "+:aqlf:", opts)) != -1) {
 		switch (c) {
+		case 'f':
+			if (!strchr(optarg, '=') || n_filters == ARRAY_SIZE(filters))
+				return eng_usage_error("ps", "invalid filter '%s': expected KEY=VALUE (status, name, id, label, ancestor)",
+						       optarg);
+			filters[n_filters++] = optarg;
+			all = all || startswith(optarg, "status=");
+			break;
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
 		case 'T': trunc = false; break;
@@ -134,7 +177,7 @@ int cmd_ps(int argc, char **argv)
 		struct json_object *rec = ctr_load(*i, NULL);
 		if (!rec)
 			continue;
-		if (!all && !latest && !ctr_is_running(rec)) {
+		if ((!all && !latest && !ctr_is_running(rec)) || !ps_match(rec, filters, n_filters)) {
 			json_object_put(rec);
 			continue;
 		}

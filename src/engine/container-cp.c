@@ -37,9 +37,16 @@ static int copy_fd(int in, int out)
 	return n < 0 ? -errno : 0;
 }
 
+static int copy_entry(int srcdir, const char *name, int dstdir, const char *dstname, bool owner, int depth);
+
+int cp_entry(int srcdir, const char *name, int dstdir, const char *dstname, bool keep_owner)
+{
+	return copy_entry(srcdir, name, dstdir, dstname, keep_owner, 0);
+}
+
 /* Copies the entry name of srcdir into dstdir as dstname (recursively),
  * never following a symlink. */
-static int copy_entry(int srcdir, const char *name, int dstdir, const char *dstname, int depth)
+static int copy_entry(int srcdir, const char *name, int dstdir, const char *dstname, bool owner, int depth)
 {
 	struct stat st;
 	int r = 0;
@@ -55,10 +62,17 @@ static int copy_entry(int srcdir, const char *name, int dstdir, const char *dstn
 			return -errno;
 		target[n] = '\0';
 		unlinkat(dstdir, dstname, 0);
-		return symlinkat(target, dstdir, dstname) < 0 ? -errno : 0;
+		if (symlinkat(target, dstdir, dstname) < 0)
+			return -errno;
+		if (owner)
+			if (fchownat(dstdir, dstname, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				return -errno;
+		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		if (mkdirat(dstdir, dstname, st.st_mode & 07777) < 0 && errno != EEXIST)
+			return -errno;
+		if (owner && fchownat(dstdir, dstname, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 		_cleanup_close_ int s = openat(srcdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		_cleanup_close_ int d = openat(dstdir, dstname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -70,7 +84,7 @@ static int copy_entry(int srcdir, const char *name, int dstdir, const char *dstn
 			return -errno;
 		for (struct dirent *e; (e = readdir(dir)) && r == 0;)
 			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				r = copy_entry(s, e->d_name, d, e->d_name, depth + 1);
+				r = copy_entry(s, e->d_name, d, e->d_name, owner, depth + 1);
 		closedir(dir);
 		return r;
 	}
@@ -81,6 +95,8 @@ static int copy_entry(int srcdir, const char *name, int dstdir, const char *dstn
 					 st.st_mode & 07777);
 	if (in < 0 || out < 0)
 		return -errno;
+	if (owner && fchown(out, st.st_uid, st.st_gid) == 0)
+		fchmod(out, st.st_mode & 07777); /* chown cleared set-id bits */
 	return copy_fd(in, out);
 }
 
@@ -124,7 +140,7 @@ static int do_copy(int rootfd, bool into, const char *ref, const char *cpath, co
 		if (ddir < 0) {
 			return eng_error("cannot open '%s': %s", hdir, strerror(errno));
 		}
-		return copy_entry(src_dir, cbase, ddir, dname, 0);
+		return copy_entry(src_dir, cbase, ddir, dname, false, 0);
 	} else {
 		/* host -> container */
 		if (lstat(hpath, &st) < 0) {
@@ -145,7 +161,55 @@ static int do_copy(int rootfd, bool into, const char *ref, const char *cpath, co
 		if (sdir < 0 || ddir < 0) {
 			return eng_error("cannot copy to %s:%s: the directory does not exist in the container", ref, cpath);
 		}
-		return copy_entry(sdir, hbase, ddir, dname, 0);
+		return copy_entry(sdir, hbase, ddir, dname, false, 0);
+	}
+}
+
+static bool dir_empty(int fd)
+{
+	/* A new open file: a dup would share (and move) fd's offset. */
+	int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+	bool empty = true;
+
+	if (!dir) {
+		if (d >= 0)
+			close(d);
+		return false;
+	}
+	for (struct dirent *e; (e = readdir(dir));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(dir);
+	return empty;
+}
+
+void volume_copy_up(struct json_object *rec)
+{
+	struct json_object *mounts = jget(rec, "Mounts");
+	const char *merged = jstr(jget(jget(rec, "GraphDriver"), "Data"), "MergedDir");
+	_cleanup_close_ int rootfd = merged ? open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	for (size_t i = 0; rootfd >= 0 && mounts && i < json_object_array_length(mounts); i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i);
+		if (!streq(jstr(m, "Type"), "volume"))
+			continue;
+		_cleanup_close_ int data = open(jstr(m, "Source"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* The mount point, resolved inside the rootfs. */
+		_cleanup_close_ int src = sys_openat2(rootfd, jstr(m, "Destination"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+						      RESOLVE_IN_ROOT);
+		struct stat st;
+		if (data < 0 || src < 0 || !dir_empty(data) || dir_empty(src) || fstat(src, &st) < 0)
+			continue;
+		int d = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+		for (struct dirent *e; dir && (e = readdir(dir));)
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				cp_entry(src, e->d_name, data, e->d_name, true);
+		if (dir)
+			closedir(dir);
+		if (fchown(data, st.st_uid, st.st_gid) == 0)
+			fchmod(data, st.st_mode & 07777);
 	}
 }
 

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cmds.h"
 #include "engine.h"
 #include "exec.h"
+#include "path.h"
 #include "util.h"
 
 /* Relays stdin -> master -> stdout until the process is gone. */
@@ -68,6 +70,91 @@ static void env_put(char ***env, size_t *n, const char *kv)
 	(*env)[*n] = NULL;
 }
 
+/* `RUNTIME exec` for a container run by --runtime: the runtime joins it;
+ * our stdio is the process's; its status is ours. */
+static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_cmd, char **cmd, char **envs,
+			size_t n_envs, const char *workdir, const char *user, bool interactive, bool detach,
+			bool privileged)
+{
+	_cleanup_free_ char *root = extrt_root(), *userspec = NULL, *run = ctr_run_dir(id), *log = NULL;
+	_cleanup_free_ char **argv = calloc((size_t)n_cmd + 2 * n_envs + 16, sizeof(char *));
+	size_t n = 0;
+
+	if (user) {
+		_cleanup_error_ struct hull_error *err = NULL;
+		char rootfs[64];
+		uint32_t uid, gid;
+		snprintf(rootfs, sizeof(rootfs), "/proc/%d/root", (int)init);
+		int r = specgen_user(rootfs, user, &uid, &gid, &err);
+		if (r < 0)
+			return eng_fail(err, r, "cannot resolve the user");
+		if (asprintf(&userspec, "%u:%u", uid, gid) < 0)
+			abort();
+	}
+	if (privileged)
+		return eng_error("exec --privileged in a container run by --runtime is not supported yet");
+	if (asprintf(&log, "%s/exec.log", run) < 0)
+		abort();
+	unlink(log);
+	argv[n++] = (char *)runtime;
+	argv[n++] = (char *)"--root";
+	argv[n++] = root;
+	argv[n++] = (char *)"--log";
+	argv[n++] = log;
+	argv[n++] = (char *)"exec";
+	if (detach)
+		argv[n++] = (char *)"--detach";
+	if (workdir) {
+		argv[n++] = (char *)"--cwd";
+		argv[n++] = (char *)workdir;
+	}
+	if (userspec) {
+		argv[n++] = (char *)"--user";
+		argv[n++] = userspec;
+	}
+	for (size_t i = 0; i < n_envs; i++)
+		if (strchr(envs[i], '=')) {
+			argv[n++] = (char *)"--env";
+			argv[n++] = envs[i];
+		}
+	argv[n++] = (char *)id;
+	for (int i = 0; i < n_cmd; i++)
+		argv[n++] = cmd[i];
+	argv[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return eng_error("cannot run '%s': %s", runtime, strerror(errno));
+	if (pid == 0) {
+		if (!interactive) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null >= 0)
+				dup2(null, STDIN_FILENO);
+		}
+		execv(runtime, argv);
+		fprintf(stderr, "hull: cannot run '%s': %s\n", runtime, strerror(errno));
+		_exit(EXIT_ENGINE);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return eng_error("cannot wait for '%s': %s", runtime, strerror(errno));
+	/* The runtime's own failure (255): its log says whether the command
+	 * was missing (127) or not executable (126), as Docker reports. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 255) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && path_read_fd(fd, 1 << 20, &text, &len) == 0) {
+			if (strstr(text, "exec failed") && strstr(text, "executable file not found"))
+				return EXIT_NOT_FOUND;
+			if (strstr(text, "exec failed") && strstr(text, "permission denied"))
+				return EXIT_CANNOT_INVOKE;
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,7 +169,7 @@ int cmd_exec(int argc, char **argv)
 		{},
 	};
 	_cleanup_error_ struct hull_error *err = NULL;
-	bool interactive = false, tty = false, detach = false;
+	bool interactive = false, tty = false, detach = false, privileged = false;
 	const char *workdir = NULL, *user = NULL;
 	char **envs = NULL;
 	size_t n_envs = 0;
@@ -106,9 +193,7 @@ int cmd_exec(int argc, char **argv)
 			workdir = optarg;
 			break;
 		case 'u': user = optarg; break;
-		case 'P':
-			free(envs);
-			return eng_error("exec --privileged is not supported yet");
+		case 'P': privileged = true; break;
 		case 'H': free(envs); return eng_help("exec");
 		default: free(envs); return EXIT_ENGINE;
 		}
@@ -122,9 +207,10 @@ int cmd_exec(int argc, char **argv)
 	struct json_object *rec = ctr_load(id, &err);
 	if (!rec)
 		return eng_fail(err, -ENOENT, "cannot load the container");
-	if (jstr(jget(rec, "HostConfig"), "Runtime")) {
+	_cleanup_free_ char *runtime = jstr(jget(rec, "HostConfig"), "Runtime") ? strdup(jstr(jget(rec, "HostConfig"), "Runtime")) : NULL;
+	if (runtime && tty) {
 		json_object_put(rec);
-		return eng_error("exec in a container run by --runtime is not supported yet");
+		return eng_error("exec -t in a container run by --runtime is not supported yet");
 	}
 	const char *status = ctr_status(rec);
 	pid_t init = (pid_t)jint(jget(rec, "State"), "Pid");
@@ -134,6 +220,10 @@ int cmd_exec(int argc, char **argv)
 		return r;
 	}
 	json_object_put(rec);
+
+	if (runtime)
+		return exec_runtime(runtime, id, init, argc - optind - 1, argv + optind + 1, envs, n_envs, workdir, user,
+				    interactive, detach, privileged);
 
 	struct hull_spec *spec = NULL;
 	r = hull_container_load_spec(rt, id, &spec, &err);
@@ -156,6 +246,14 @@ int cmd_exec(int argc, char **argv)
 	p.args = argv + optind + 1;
 	p.n_args = (size_t)(argc - optind - 1);
 	p.terminal = tty;
+	/* --privileged: every capability in the bounding, effective and
+	 * permitted sets (not ambient: a non-root user stays unprivileged). */
+	if (privileged) {
+		p.has_caps = true;
+		for (int set = HULL_CAP_BOUNDING; set <= HULL_CAP_PERMITTED; set++)
+			if (set != HULL_CAP_INHERITABLE)
+				p.caps[set] = (CAP_LAST_CAP >= 63 ? ~0ULL : (1ULL << (CAP_LAST_CAP + 1)) - 1);
+	}
 	if (workdir)
 		p.cwd = (char *)workdir;
 	if (user) {

@@ -545,6 +545,13 @@ static int create_container(struct run_req *q, char **ret_id)
 	jset(cfg, "Entrypoint", q->entrypoint_set ? (*q->entrypoint ? json_object_new_string(q->entrypoint) : NULL)
 						  : jstrv(img->entrypoint));
 	jset(cfg, "Image", json_object_new_string(q->image));
+	/* The image's labels, under those given with -l. */
+	for (char **l = img->labels; l && *l; l++) {
+		_cleanup_free_ char *k = strndup(*l, strcspn(*l, "="));
+		const char *eq = strchr(*l, '=');
+		if (!jget(jget(cfg, "Labels"), k))
+			jset(jget(cfg, "Labels"), k, json_object_new_string(eq ? eq + 1 : ""));
+	}
 	if (!jstr(cfg, "WorkingDir"))
 		jset(cfg, "WorkingDir", json_object_new_string(img->workdir ? img->workdir : ""));
 	if (!jstr(cfg, "User"))
@@ -663,6 +670,14 @@ static int create_container(struct run_req *q, char **ret_id)
 	for (size_t i = 0; i < q->n_mounts && r >= 0; i++)
 		if (volume_add_mount_spec(mounts, q->mounts[i]))
 			r = -EINVAL;
+	/* The image's VOLUMEs not given a mount: anonymous volumes, as Docker. */
+	for (char **v = img->volumes; r >= 0 && v && *v; v++) {
+		bool taken = false;
+		for (size_t i = 0; i < json_object_array_length(mounts); i++)
+			taken |= streq(jstr(json_object_array_get_idx(mounts, i), "Destination"), *v);
+		if (!taken && volume_add_bind_spec(mounts, *v))
+			r = -EINVAL;
+	}
 	if (r >= 0 && (r = rootfs_prepare(id, rec, img->layer_dirs, &err)) < 0)
 		eng_fail(err, r, "cannot prepare the rootfs");
 	if (r >= 0 && (r = ctr_save(id, rec, &err)) < 0)
@@ -706,6 +721,7 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 		json_object_put(rec);
 		return eng_fail(err, r, "cannot mount the rootfs");
 	}
+	volume_copy_up(rec);
 	spec = specgen(id, rec, &err);
 	if (!spec || (r = eng_write_file(bundle_cfg, spec, strlen(spec), 0600, &err)) < 0) {
 		rootfs_umount(rec);

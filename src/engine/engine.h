@@ -170,6 +170,15 @@ struct image;
 /* Resolves ref in the store under eng.root. */
 int eng_image_get(const char *ref, struct image **ret, struct hull_error **err);
 
+/* ---- container-cp.c ---- */
+
+/* Copies srcdir/name to dstdir/dstname, recursively, never following a
+ * symlink (they are copied as symlinks); keep_owner copies uid/gid too. */
+int cp_entry(int srcdir, const char *name, int dstdir, const char *dstname, bool keep_owner);
+/* Fills the container's empty volumes with what the image has at their
+ * mount points (Docker's copy-up), from the mounted rootfs. */
+void volume_copy_up(struct json_object *rec);
+
 /* ---- volume.c ---- */
 
 /* Adds one -v SPEC / --mount SPEC to the record's Mounts (creating named
@@ -182,8 +191,10 @@ void volume_remove_anonymous(struct json_object *rec);
 /* ---- ext-runtime.c: --runtime PATH (runc, crun) ---- */
 
 char *extrt_root(void); /* <runroot>/ext-runtime */
-/* RUNTIME create --bundle B --pid-file B/init.pid ID: *ret_pid is the init. */
-int extrt_create(const char *runtime, const char *id, const char *bundle, pid_t *ret_pid, struct hull_error **err);
+/* RUNTIME create --bundle B --pid-file B/init.pid [--console-socket S] ID:
+ * *ret_pid is the init. */
+int extrt_create(const char *runtime, const char *id, const char *bundle, const char *console_socket, pid_t *ret_pid,
+		 struct hull_error **err);
 int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
 void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
 
@@ -202,6 +213,12 @@ struct monitor_opts {
  * o->attach, *ret_attach_fd is the attach socket, connected before the
  * container started (so no output is missed). */
 int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_fd);
+/* The monitor itself (monitor.c): supervises the container, reporting to
+ * status_fd; never returns.  build/hull-monitor runs it (main in
+ * src/monitor/main.c), or the fork of hull if that binary is missing. */
+_Noreturn void monitor_run(const struct monitor_opts *o, int status_fd);
+/* Connects to a running container's attach socket; fd or -errno. */
+int monitor_attach_connect(const char *id);
 /* <runroot>/containers/<id>/attach */
 char *monitor_socket_path(const char *id);
 

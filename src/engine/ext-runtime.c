@@ -81,7 +81,8 @@ static int run(const char *runtime, const char *log, const char *const *args, st
 	return hull_error_plain(err, code, "%s %s: %s", runtime, argv[5], msg ? msg : "failed");
 }
 
-int extrt_create(const char *runtime, const char *id, const char *bundle, pid_t *ret_pid, struct hull_error **err)
+int extrt_create(const char *runtime, const char *id, const char *bundle, const char *console_socket, pid_t *ret_pid,
+		 struct hull_error **err)
 {
 	_cleanup_free_ char *pidfile = NULL, *log = NULL;
 	char buf[32] = "";
@@ -89,7 +90,12 @@ int extrt_create(const char *runtime, const char *id, const char *bundle, pid_t 
 	if (asprintf(&pidfile, "%s/init.pid", bundle) < 0 || asprintf(&log, "%s/runtime.log", bundle) < 0)
 		abort();
 	unlink(pidfile);
-	const char *args[] = { "create", "--bundle", bundle, "--pid-file", pidfile, id, NULL };
+	const char *args[] = { "create", "--bundle", bundle, "--pid-file", pidfile, id, NULL, NULL, NULL };
+	if (console_socket) {
+		args[5] = "--console-socket";
+		args[6] = console_socket;
+		args[7] = id;
+	}
 	int r = run(runtime, log, args, err);
 	if (r < 0)
 		return r;

@@ -86,11 +86,17 @@ static const struct cmd {
 	  "(126/127 if it cannot be invoked / found).\n\n"
 	  "Options:\n  -i, --interactive   keep stdin open\n  -t, --tty           allocate a pseudo-terminal\n"
 	  "  -d, --detach        run in the background\n  -e, --env KEY=VALUE set an environment variable\n"
-	  "  -w, --workdir DIR   working directory\n  -u, --user USER[:GROUP]  user to run as\n" },
+	  "  -w, --workdir DIR   working directory\n  -u, --user USER[:GROUP]  user to run as\n"
+	  "      --privileged    every capability\n" },
+	{ "attach", cmd_attach, "Attach to a running container's output (and its stdin, if open)",
+	  "Usage: hull attach [--no-stdin] CONTAINER\n\n"
+	  "Prints the container's output from now on and exits with its status when it ends.\n"
+	  "With -i at run, our stdin goes to the container unless --no-stdin.\n" },
 	{ "ps", cmd_ps, "List containers",
 	  "Usage: hull ps [OPTIONS]\n\n"
 	  "Options:\n  -a, --all           all containers (default: running ones)\n"
 	  "  -q, --quiet         only ids\n  -l, --latest        the newest container\n"
+	  "  -f, --filter K=V    status=running|exited|created|paused, name=, id=, label=K[=V], ancestor=IMAGE\n"
 	  "      --no-trunc      full ids and commands\n"
 	  "      --format FMT    json, or a template like '{{.ID}}\\t{{.Status}}' (fields: ID, Image,\n"
 	  "                      Command, CreatedAt, RunningFor, Status, State, Ports, Names, Labels)\n" },
@@ -234,6 +240,12 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_ENGINE;
+	}
+	/* `hull container ls|rm|...`: Docker's management-command spelling. */
+	if (streq(argv[optind], "container") && optind + 1 < argc) {
+		optind++;
+		if (streq(argv[optind], "ls") || streq(argv[optind], "list"))
+			argv[optind] = (char *)"ps";
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (streq(commands[i].name, argv[optind])) {

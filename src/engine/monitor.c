@@ -19,7 +19,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@
 #include "path.h"
 #include "spec.h"
 #include "state.h"
+#include "terminal.h"
 #include "util.h"
 
 #define MAX_CLIENTS 8
@@ -340,6 +344,29 @@ static int open_null(int flags)
 	return open("/dev/null", flags | O_CLOEXEC);
 }
 
+/* Brings "lo" up in the container's own network namespace (--net none
+ * gives it loopback, as Docker), from a child that joins it: the
+ * monitor itself stays in ours. */
+static void loopback_up(pid_t pid)
+{
+	char path[64];
+	int st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	pid_t child = fork();
+	if (child == 0) {
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+		struct ifreq ifr = { .ifr_name = "lo" };
+		int sock = ns >= 0 && setns(ns, CLONE_NEWNET) == 0 ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+		if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+			_exit(1);
+		ifr.ifr_flags |= IFF_UP;
+		_exit(ioctl(sock, SIOCSIFFLAGS, &ifr) < 0);
+	}
+	while (child > 0 && waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* Deletes the runtime's container (its cgroup): libhull's or the external one's. */
 static void mon_delete(struct mon *m)
 {
@@ -347,6 +374,37 @@ static void mon_delete(struct mon *m)
 		extrt_delete(m->runtime, m->id);
 	else
 		hull_container_delete(m->rt_root, m->id, true, NULL);
+}
+
+/* An external runtime with a terminal: it sends the pty master over a
+ * console socket, as to conmon (in a short /tmp dir: sun_path is short). */
+static int extrt_create_tty(struct mon *m, int *ret_master, struct hull_error **err)
+{
+	char dir[] = "/tmp/hull-console-XXXXXX", path[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	if (!mkdtemp(dir))
+		return hull_error_set(err, errno, "cannot make a console socket directory");
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	_cleanup_close_ int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
+		r = hull_error_set(err, errno, "cannot make the console socket");
+	else
+		r = extrt_create(m->runtime, m->id, m->run_dir, path, &m->pid, err);
+	if (r == 0) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		_cleanup_close_ int c = poll(&p, 1, 10000) == 1 ? accept4(lfd, NULL, NULL, SOCK_CLOEXEC) : -1;
+		*ret_master = c >= 0 ? terminal_recv_fd(c) : -1;
+		if (*ret_master < 0) {
+			r = hull_error_plain(err, EIO, "%s sent no terminal", m->runtime);
+			extrt_delete(m->runtime, m->id);
+		}
+	}
+	unlink(path);
+	rmdir(dir);
+	return r;
 }
 
 /* Creates and starts the container; 0, or reported and -1. */
@@ -363,6 +421,8 @@ static int mon_start(struct mon *m, bool attach)
 		return -1;
 	}
 	m->tty = spec->has_process && spec->process.terminal;
+	const struct hull_namespace *netns = hull_spec_namespace(spec, CLONE_NEWNET);
+	bool own_netns = netns && !netns->path;
 	if (!m->tty) {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 		    (m->stdin_open && pipe2(in, O_CLOEXEC) < 0)) {
@@ -388,9 +448,9 @@ static int mon_start(struct mon *m, bool attach)
 		.ret_console_master = m->tty ? &master : NULL,
 	};
 	if (m->runtime && m->tty)
-		r = hull_error_plain(&err, EINVAL, "-t with --runtime is not supported yet");
+		r = extrt_create_tty(m, &master, &err);
 	else if (m->runtime)
-		r = extrt_create(m->runtime, m->id, m->run_dir, &m->pid, &err);
+		r = extrt_create(m->runtime, m->id, m->run_dir, NULL, &m->pid, &err);
 	else
 		r = hull_container_create(&o, spec, &m->pid, &err);
 	hull_spec_free(spec);
@@ -411,6 +471,8 @@ static int mon_start(struct mon *m, bool attach)
 		}
 		return -1;
 	}
+	if (own_netns)
+		loopback_up(m->pid);
 	if (m->tty) {
 		m->out_fd = master;
 		m->in_fd = master;
@@ -559,8 +621,10 @@ static int mon_loop(struct mon *m)
 		}
 		if (p[idx_listen].revents & POLLIN) {
 			int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-			if (c >= 0)
-				client_add(m, c);
+			/* `hull attach`: the first client while nobody writes the
+			 * container's open stdin gets it. */
+			if (c >= 0 && client_add(m, c) >= 0 && m->stdin_open && m->stdin_client < 0 && m->in_fd >= 0)
+				m->stdin_client = c;
 		}
 		if (idx_out >= 0 && p[idx_out].revents && !pump_output(m, m->out_fd, 0)) {
 			if (m->in_fd == m->out_fd)
@@ -648,7 +712,7 @@ static void write_pid_file(struct mon *m)
 	eng_write_file(p, buf, (size_t)n, 0644, NULL);
 }
 
-static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
+_Noreturn void monitor_run(const struct monitor_opts *o, int status_fd)
 {
 	struct mon m = {
 		.id = o->id,
@@ -670,6 +734,7 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int status_fd)
 
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		m.clients[i] = -1;
+	fcntl(status_fd, F_SETFD, FD_CLOEXEC);
 	if (asprintf(&m.log_path, "%s/containers/%s/%s-json.log", eng.root, o->id, o->id) < 0)
 		_exit(EXIT_ENGINE);
 	m.log_fd = open(m.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -752,114 +817,4 @@ out: {
 	}
 	_exit(EXIT_ENGINE);
 }
-}
-
-char *monitor_socket_path(const char *id)
-{
-	_cleanup_free_ char *dir = ctr_run_dir(id);
-	char *p;
-
-	if (asprintf(&p, "%s/attach", dir) < 0)
-		abort();
-	return p;
-}
-
-/* Connects to the monitor's attach socket through an O_PATH fd of its
- * directory (sun_path is short). */
-static int attach_connect(const char *id)
-{
-	_cleanup_free_ char *dir = ctr_run_dir(id);
-	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (dfd < 0)
-		return -errno;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_fd)
-{
-	int p[2];
-	pid_t child;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return eng_error("cannot start the container's monitor: %s", strerror(errno));
-	fflush(NULL);
-	child = fork();
-	if (child < 0)
-		return eng_error("cannot start the container's monitor: %s", strerror(errno));
-	if (child == 0) {
-		close(p[0]);
-		setsid();
-		pid_t mon = fork();
-		if (mon != 0)
-			_exit(mon < 0 ? 1 : 0);
-		/* The monitor: stdio to /dev/null, no fd of hull's caller kept
-		 * (a caller reading our stdout to EOF must not wait for it). */
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			if (null > 2)
-				close(null);
-		}
-		if (p[1] != 3) {
-			dup2(p[1], 3);
-			close(p[1]);
-		}
-		close_range(4, ~0U, 0);
-		fcntl(3, F_SETFD, FD_CLOEXEC);
-		if (chdir("/") < 0)
-			_exit(EXIT_ENGINE);
-		prctl(PR_SET_NAME, "hull-monitor");
-		monitor_main(o, 3);
-	}
-	close(p[1]);
-	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-		;
-
-	_cleanup_fclose_ FILE *f = fdopen(p[0], "r");
-	char line[4096];
-	int fd = -1;
-
-	if (ret_attach_fd)
-		*ret_attach_fd = -1;
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == 'C' && o->attach) {
-			fd = attach_connect(o->id);
-			if (fd < 0)
-				eng_error("cannot attach to the container: %s", strerror(-fd));
-		} else if (line[0] == 'S') {
-			*ret_pid = (pid_t)atoi(line + 2);
-			if (ret_attach_fd)
-				*ret_attach_fd = fd;
-			else if (fd >= 0)
-				close(fd);
-			return 0;
-		} else if (line[0] == 'E') {
-			char *msg = NULL;
-			int code = (int)strtol(line + 2, &msg, 10);
-			while (msg && *msg == ' ')
-				msg++;
-			if (fd >= 0)
-				close(fd);
-			eng_error("%s", msg && *msg ? msg : "the container failed to start");
-			return code ? code : EXIT_ENGINE;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	return eng_error("the container's monitor exited before starting it");
 }

@@ -272,6 +272,9 @@ static int device_numbers(const char *path, int64_t *major, int64_t *minor, char
 
 	if (stat(path, &st) < 0)
 		return hull_error_set(err, errno, "device '%s'", path);
+	/* Without type: a block device (for the blkio throttles). */
+	if (!type && !S_ISBLK(st.st_mode))
+		return hull_error_plain(err, EINVAL, "'%s' is not a block device", path);
 	if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode))
 		return hull_error_plain(err, EINVAL, "'%s' is not a device", path);
 	*major = major(st.st_rdev);
@@ -434,6 +437,21 @@ int specgen_validate(struct json_object *rec, struct hull_error **err)
 	if ((r = check_caps(jget(hc, "CapAdd"), "--cap-add", err)) < 0 ||
 	    (r = check_caps(jget(hc, "CapDrop"), "--cap-drop", err)) < 0)
 		return r;
+	/* Devices must exist now, not only when it starts. */
+	const char *lists[][2] = { { "Devices", "PathOnHost" },	      { "BlkioDeviceReadBps", "Path" },
+				   { "BlkioDeviceWriteBps", "Path" }, { "BlkioDeviceReadIOps", "Path" },
+				   { "BlkioDeviceWriteIOps", "Path" } };
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		struct json_object *a = jget(hc, lists[l][0]);
+		for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+			int64_t maj, min;
+			char type;
+			r = device_numbers(jstr(json_object_array_get_idx(a, i), lists[l][1]), &maj, &min, l ? NULL : &type,
+					   err);
+			if (r < 0)
+				return r;
+		}
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
 		const char *m = jstr(hc, modes[i]);
 		if (m && startswith(m, "container:")) {

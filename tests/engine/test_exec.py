@@ -5,7 +5,7 @@ from .conftest import find_cgroup, wait_for
 
 
 def test_walkthrough_httpd_is_pid1_and_exec_shares_its_namespaces(hull):
-    cid = hull.run_d("--name", "web", "--cpu-shares", "512", "-m", "64m", "busybox", "httpd", "-f", "-p", "8080")
+    cid = hull.run_d("--name", "web", "--cpu-shares", "512", "-m", "64m", "busybox", "httpd", "-f", "-p", "8080", "-h", "/")
     host_pid = hull.inspect("web")["State"]["Pid"]
     assert host_pid > 1
     with open(f"/proc/{host_pid}/cmdline", "rb") as f:
@@ -23,6 +23,9 @@ def test_walkthrough_httpd_is_pid1_and_exec_shares_its_namespaces(hull):
         assert f.read().strip() == "512"
     out = hull.ok("exec", "web", "cat", "/proc/self/cgroup")
     assert "memory:/" in out
+    # the server answers on the container's own loopback (up, as Docker's --net none)
+    assert hull.ok("exec", "web", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/etc/hostname") \
+        == hull.inspect("web")["Config"]["Hostname"] + "\n"
     hull.ok("stop", "-t", "1", "web")
 
 
@@ -52,3 +55,21 @@ def test_exec_detached_and_errors(hull):
     assert r.returncode == 125 and "nobody" in r.err
     r = hull("exec", "exd")
     assert r.returncode == 125
+
+
+def test_exec_privileged(hull):
+    hull.run_d("--name", "pv", "busybox", "sleep", "1000")
+    eff = lambda *a: int(hull.ok("exec", *a, "pv", "grep", "CapEff", "/proc/self/status").split()[1], 16)
+    assert not eff() & (1 << 21)  # no CAP_SYS_ADMIN by default
+    assert eff("--privileged") & (1 << 21)
+
+
+def test_attach_to_a_running_container(hull):
+    hull.run_d("--name", "at", "-i", "busybox", "sh", "-c",
+               'while read l; do echo "echo:$l"; [ "$l" = quit ] && exit 6; done')
+    r = hull("attach", "at", input="a\nquit\n")
+    assert r.returncode == 6, r
+    assert r.out == "echo:a\necho:quit\n"
+    assert hull.inspect("at")["State"]["ExitCode"] == 6
+    r = hull("attach", "at")
+    assert r.returncode == 125 and "not running" in r.err

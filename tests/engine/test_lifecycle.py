@@ -254,3 +254,54 @@ def test_init_reaps_and_forwards_signals(hull):
     assert hull.inspect("ini")["State"]["ExitCode"] == 143
     r = hull("run", "--rm", "--init", "busybox", "no-such")
     assert r.returncode == 127
+
+
+def test_monitor_is_lean(hull):
+    """The monitor is build/hull-monitor (static): no image library mapped,
+    little memory of its own."""
+    cid = hull.run_d("busybox", "sleep", "1000")
+    mon = int((hull.runroot / "containers" / cid / "monitor.pid").read_text().split()[0])
+    assert os.readlink(f"/proc/{mon}/exe").endswith("/hull-monitor")
+    maps = open(f"/proc/{mon}/maps").read()
+    assert "libarchive" not in maps and "libcrypto" not in maps and "libc.so" not in maps
+    rollup = dict(l.split(":", 1) for l in open(f"/proc/{mon}/smaps_rollup").read().splitlines()[1:])
+    private_dirty_kb = int(rollup["Private_Dirty"].split()[0])
+    assert private_dirty_kb < 512, rollup
+    # it holds no fd of the test's (its stdio is /dev/null)
+    for fd in (0, 1, 2):
+        assert os.readlink(f"/proc/{mon}/fd/{fd}") == "/dev/null"
+
+
+def test_ps_filters_and_container_alias(hull):
+    a = hull.run_d("--name", "fa", "-l", "tier=web", "busybox", "sleep", "1000")
+    hull("run", "--name", "fb", "busybox", "true", check=0)
+    names = lambda *f: sorted(hull.ok("ps", *f, "--format", "{{.Names}}").split())
+    assert names("-f", "status=exited") == ["fb"]
+    assert names("-a", "-f", "name=f") == ["fa", "fb"]
+    assert names("-a", "-f", "label=tier=web") == ["fa"]
+    assert names("-a", "-f", "label=tier") == ["fa"]
+    assert names("-a", "-f", "id=" + a[:6]) == ["fa"]
+    assert names("-a", "-f", "ancestor=busybox") == ["fa", "fb"]
+    assert names("-a", "-f", "status=running", "-f", "status=exited") == ["fa", "fb"]
+    assert names("-a", "-f", "status=running", "-f", "name=fb") == []
+    assert hull("ps", "-f", "bogus").returncode == 125
+    assert hull.ok("container", "ls", "-aq") == hull.ok("ps", "-aq")
+    hull.ok("container", "rm", "fb")
+    assert names("-a") == ["fa"]
+
+
+def test_concurrent_runs_and_one_name(hull):
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(argv):
+        return subprocess.run(hull.argv(*argv), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=60)
+
+    with ThreadPoolExecutor(6) as ex:
+        same = list(ex.map(run, [("create", "--name", "same", "busybox", "true")] * 6))
+        outs = list(ex.map(run, [("run", "--rm", "busybox", "echo", str(i)) for i in range(6)]))
+    assert sorted(r.returncode for r in same) == [0] + [125] * 5
+    assert all("already in use" in r.stderr for r in same if r.returncode)
+    assert [r.stdout for r in outs] == [f"{i}\n" for i in range(6)]
+    assert hull.ok("ps", "-a", "--format", "{{.Names}}") == "same\n"

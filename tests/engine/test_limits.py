@@ -103,3 +103,16 @@ def test_namespace_modes(hull):
     assert "sleep" in out.split()
     r = hull("run", "--rm", "--net", "container:nobody", "busybox", "true")
     assert r.returncode == 125 and "nobody" in r.err
+
+
+def test_device_flag(hull):
+    out = hull.ok("run", "--rm", "--device", "/dev/null:/dev/mynull:rw", "busybox", "sh", "-c",
+                  "stat -c '%t:%T' /dev/mynull; echo x > /dev/mynull && echo wrote")
+    assert out.split() == ["1:3", "wrote"]
+    r = hull("run", "--rm", "--device", "relative", "busybox", "true")
+    assert r.returncode == 125 and "--device" in r.err
+    r = hull("run", "--device", "/dev/no-such-device", "busybox", "true")
+    assert r.returncode == 125 and "/dev/no-such-device" in r.err
+    r = hull("run", "--device-read-bps", "/dev/null:1mb", "busybox", "true")
+    assert r.returncode == 125 and "'/dev/null' is not a block device" in r.err, r
+    assert hull.ok("ps", "-aq") == ""

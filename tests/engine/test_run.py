@@ -159,3 +159,33 @@ def test_spec_is_an_oci_bundle(hull):
     assert spec["linux"]["resources"]["memory"]["limit"] == 64 << 20
     assert {n["type"] for n in spec["linux"]["namespaces"]} >= {"pid", "network", "ipc", "uts", "mount"}
     assert spec["process"]["args"] == ["sleep", "100"]
+
+
+def test_foreground_run_forwards_signals(hull):
+    import signal
+    import subprocess
+    p = subprocess.Popen(hull.argv("run", "--name", "fg", "busybox", "sh", "-c",
+                                   "trap 'echo got-term; exit 7' TERM; echo ready; while true; do sleep 0.1; done"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert p.stdout.readline() == "ready\n"
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 7, err
+    assert out == "got-term\n"
+    assert hull.inspect("fg")["State"]["ExitCode"] == 7
+
+
+def test_tty(hull):
+    out = hull.ok("run", "--rm", "-t", "busybox", "sh", "-c", "tty; echo $TERM")
+    assert out.split() == ["/dev/pts/0", "xterm"]
+    r = hull("run", "--rm", "-i", "-t", "busybox", "sh", input="echo in-tty; exit 5\n")
+    assert r.returncode == 5 and "in-tty" in r.out
+    cid = hull.run_d("-t", "busybox", "sh", "-c", "echo logged")
+    hull.wait_status(cid, "exited")
+    log = (hull.root / "containers" / cid / f"{cid}-json.log").read_bytes().decode()
+    assert json.loads(log.splitlines()[0])["log"] == "logged\r\n"  # the terminal's line ending

@@ -47,3 +47,22 @@ def test_bad_runtime(hull):
     r = hull("--runtime", "/no/such/runtime", "run", "--rm", "busybox", "true")
     assert r.returncode == 125 and "/no/such/runtime" in r.err
     assert hull.ok("ps", "-aq") == ""
+
+
+def test_runc_with_a_terminal(hull):
+    out = hull.ok("--runtime", RUNC, "run", "--rm", "-t", "busybox", "sh", "-c", "tty; echo $TERM")
+    assert out.split() == ["/dev/pts/0", "xterm"]
+    r = hull("--runtime", RUNC, "run", "--rm", "-i", "-t", "busybox", "sh", input="echo in-tty; exit 3\n")
+    assert r.returncode == 3 and "in-tty" in r.out
+    assert not [d for d in os.listdir("/tmp") if d.startswith("hull-console-")]
+
+
+def test_runc_exec(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rx", "busybox", "sleep", "1000").strip()
+    init = hull.inspect("rx")["State"]["Pid"]
+    out = hull.ok("exec", "-e", "X=1", "-w", "/tmp", "-u", "nobody", "rx", "sh", "-c",
+                  "echo $X; pwd; id -un; readlink /proc/self/ns/pid")
+    assert out.split() == ["1", "/tmp", "nobody", os.readlink(f"/proc/{init}/ns/pid")]
+    assert hull("exec", "rx", "sh", "-c", "exit 3").returncode == 3
+    assert hull("exec", "rx", "no-such-cmd").returncode == 127
+    assert hull("exec", "-i", "rx", "cat", input="in\n").out == "in\n"

@@ -92,3 +92,34 @@ def test_bad_volume_specs(hull):
         assert r.err.startswith("hull: ") and r.err.count("\n") == 1
     assert hull.ok("ps", "-aq") == ""
     assert not mounts_under(hull.tmp)
+
+
+def test_image_volume_and_labels(hull, busybox_tar):
+    hull.ok("import", "-c", "VOLUME /data", "-c", "LABEL team=x", busybox_tar, "volimg")
+    cid = hull.ok("create", "-l", "own=y", "volimg", "true").strip()
+    info = hull.inspect(cid)
+    m = info["Mounts"]
+    assert len(m) == 1 and m[0]["Destination"] == "/data" and m[0]["Type"] == "volume" and len(m[0]["Name"]) == 64
+    assert info["Config"]["Labels"] == {"team": "x", "own": "y"}
+    # a -v on the same path replaces it
+    cid2 = hull.ok("create", "-v", "named:/data", "volimg", "true").strip()
+    assert [x["Name"] for x in hull.inspect(cid2)["Mounts"]] == ["named"]
+    src = m[0]["Source"]
+    hull.ok("rm", "-v", cid)
+    assert not os.path.exists(src)
+
+
+def test_new_volume_gets_the_image_content(hull, tmp_path):
+    # a new (empty) volume is filled from the image at its mount point, owners kept
+    out = hull.ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "cat", "/etc/group")
+    assert out.startswith("root:")
+    data = hull.root / "volumes" / "etcvol" / "_data"
+    assert (data / "group").read_text() == out
+    # a volume with content keeps it (no second copy)
+    (data / "group").write_text("mine\n")
+    assert hull.ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "cat", "/etc/group") == "mine\n"
+    # a bind mount is never filled
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hull.ok("run", "--rm", "-v", f"{empty}:/etc", "busybox", "true")
+    assert list(empty.iterdir()) == []
