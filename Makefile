@@ -99,6 +99,16 @@ $(O)/unit/%: tests/unit/%.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/un
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
 
+# hull under ASan+UBSan: HULL=build/san/hull make integration (or pytest
+# tests/engine) runs the engine's tests against it.
+$(O)/san/hull: $(ENG_SRC) $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(O)/hull-init $(wildcard src/engine/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Isrc/engine -o $@ $(ENG_SRC) $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
+	cp $(O)/hull-init $(O)/san/hull-init
+
+.PHONY: hull-san
+hull-san: $(O)/san/hull
+
 # The engine's helpers, with their module built under the sanitizers too.
 $(O)/unit/test-engine-util: tests/unit/test-engine-util.c src/engine/engine-util.c src/engine/engine.h $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o tests/unit/unit.h
 	@mkdir -p $(dir $@)

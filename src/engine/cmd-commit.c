@@ -2,9 +2,10 @@
  * changes as a new image, a list, or a tar.
  *
  * They read the container's record, <root>/containers/<id>/config.json,
- * written by the containers side: "Id", "Name", "Image" (the image id),
- * "GraphDriver": {"Data": {"UpperDir", "LowerDir"}} and "Mounts":
- * [{"Destination"}] (volumes, whose contents stay out of a commit). */
+ * written by the containers side (found with ctr_lookup): "Id", "Image"
+ * (the image id), "GraphDriver": {"Data": {"UpperDir", "LowerDir",
+ * "MergedDir"}} and "Mounts": [{"Destination"}] (volumes, whose contents
+ * stay out of a commit). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "container.h"
+#include "engine.h"
 #include "path.h"
 #include "store.h"
 #include "util.h"
@@ -25,73 +28,9 @@
 /* What init layer files a commit leaves out, as docker does. */
 static const char *const init_files[] = { "/etc/hosts", "/etc/hostname", "/etc/resolv.conf" };
 
-static void jsonp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(jsonp)
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/* Finds a container by full id, name ("/name" or "name") or unique id
- * prefix and loads its record. */
-static int container_find(const char *ref, struct json_object **ret, struct hull_error **err)
-{
-	_cleanup_free_ char *dir = NULL;
-	_cleanup_closedir_ DIR *d = NULL;
-	_cleanup_json_ struct json_object *prefix_hit = NULL;
-	struct dirent *de;
-	int n_prefix = 0;
-
-	if (!*ref)
-		return hull_error_plain(err, EINVAL, "container name or id must not be empty");
-	if (asprintf(&dir, "%s/containers", hull_cli.root) < 0)
-		return -ENOMEM;
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *p = NULL;
-		if (de->d_name[0] == '.' || asprintf(&p, "%s/%s/config.json", dir, de->d_name) < 0)
-			continue;
-		struct json_object *rec = json_object_from_file(p);
-		if (!rec)
-			continue;
-		const char *name = jstr(rec, "Name");
-		if (streq(de->d_name, ref) || (name && (streq(name, ref) || (name[0] == '/' && streq(name + 1, ref))))) {
-			*ret = rec;
-			return 0;
-		}
-		if (startswith(de->d_name, ref)) {
-			n_prefix++;
-			json_object_put(prefix_hit);
-			prefix_hit = rec;
-		} else
-			json_object_put(rec);
-	}
-	if (n_prefix == 1) {
-		*ret = TAKE_PTR(prefix_hit);
-		return 0;
-	}
-	if (n_prefix > 1)
-		return hull_error_plain(err, EINVAL, "multiple containers match '%s': use more of the id", ref);
-	return hull_error_plain(err, ENOENT, "No such container: %s", ref);
-}
-
 struct ctr {
 	struct json_object *rec;
+	char *id_owned;
 	const char *id, *upper, *lower;
 	struct image *image;
 	const char **excludes; /* volume destinations, then the init files */
@@ -103,19 +42,24 @@ static void ctr_done(struct ctr *c)
 	image_free(c->image);
 	free(c->excludes);
 	json_object_put(c->rec);
+	free(c->id_owned);
 }
 
-static int ctr_load(struct store *s, const char *ref, struct ctr *c)
+static int commit_ctr_load(struct store *s, const char *ref, struct ctr *c)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
 	struct json_object *mounts;
 	size_t n = 0, nm;
 	int r;
 
-	r = container_find(ref, &c->rec, &err);
-	if (r < 0)
-		return cli_fail(err, r, ref);
-	c->id = jstr(c->rec, "Id") ?: ref;
+	c->id_owned = ctr_lookup(ref, &err);
+	if (!c->id_owned)
+		return cli_fail(err, -ENOENT, ref);
+	/* the state refreshed from the live processes */
+	c->rec = ctr_load(c->id_owned, &err);
+	if (!c->rec)
+		return cli_fail(err, -ENOENT, ref);
+	c->id = c->id_owned;
 	struct json_object *data = jget(jget(c->rec, "GraphDriver"), "Data");
 	c->upper = jstr(data, "UpperDir");
 	c->lower = jstr(data, "LowerDir");
@@ -164,7 +108,8 @@ static const char commit_usage[] =
 	"  -a, --author string    Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")\n"
 	"  -c, --change list      Apply Dockerfile instruction to the created image\n"
 	"  -m, --message string   Commit message\n"
-	"  -p, --pause            Accepted for docker compatibility (the container is not paused)\n";
+	"  -p, --pause            Pause a running container during commit (default true;\n"
+	"                         --pause=false to not)\n";
 
 int cmd_commit(int argc, char **argv)
 {
@@ -179,6 +124,7 @@ int cmd_commit(int argc, char **argv)
 	struct commit_opts o = { 0 };
 	struct ctr c = { 0 };
 	char id[STORE_ID_SIZE];
+	bool pause = true;
 	size_t nc = 0;
 	int ch, r;
 
@@ -196,6 +142,12 @@ int cmd_commit(int argc, char **argv)
 			o.message = optarg;
 			break;
 		case 'p':
+			if (optarg && (streq(optarg, "false") || streq(optarg, "0")))
+				pause = false;
+			else if (optarg && !streq(optarg, "true") && !streq(optarg, "1"))
+				return cli_usage("commit", "invalid --pause value '%s' (true or false)", optarg);
+			else
+				pause = true;
 			break;
 		case 'h':
 			fputs(commit_usage, stdout);
@@ -209,14 +161,39 @@ int cmd_commit(int argc, char **argv)
 	r = open_store(&s);
 	if (r)
 		return r;
-	r = ctr_load(s, argv[optind], &c);
+	r = commit_ctr_load(s, argv[optind], &c);
 	if (r) {
 		ctr_done(&c);
 		return r;
 	}
 	o.changes = changes;
 	o.excludes = c.excludes;
+	/* as docker: a running container is frozen while its layer is read,
+	 * so the layer is one instant of it (--pause=false to not) */
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *rt = NULL;
+	bool paused = false;
+	if (pause && streq(ctr_status(c.rec), "running")) {
+		if (jstr(jget(c.rec, "HostConfig"), "Runtime")) {
+			ctr_done(&c);
+			return cli_usage("commit", "cannot pause a container of an external --runtime: use --pause=false");
+		}
+		lock = ctr_lock(c.id);
+		rt = eng_runtime_root();
+		r = hull_container_pause(rt, c.id, &err);
+		if (r < 0) {
+			ctr_done(&c);
+			return cli_fail(err, r, "pausing the container");
+		}
+		paused = true;
+	}
 	r = store_commit(s, c.upper, c.image, &o, argc - optind == 2 ? argv[optind + 1] : NULL, id, &err);
+	if (paused) {
+		_cleanup_error_ struct hull_error *rerr = NULL;
+		int rr = hull_container_resume(rt, c.id, &rerr);
+		if (rr < 0)
+			cli_fail(rerr, rr, "resuming the container");
+	}
 	ctr_done(&c);
 	if (r < 0)
 		return cli_fail(err, r, "commit");
@@ -254,7 +231,7 @@ int cmd_diff(int argc, char **argv)
 	r = open_store(&s);
 	if (r)
 		return r;
-	r = ctr_load(s, argv[1], &c);
+	r = commit_ctr_load(s, argv[1], &c);
 	if (r == 0) {
 		/* volumes are not part of the container's filesystem */
 		r = store_diff(c.upper, c.image, c.excludes, print_change, NULL, &err);
@@ -371,7 +348,7 @@ int cmd_export(int argc, char **argv)
 	r = open_store(&s);
 	if (r)
 		return r;
-	r = ctr_load(s, argv[optind], &c);
+	r = commit_ctr_load(s, argv[optind], &c);
 	if (r)
 		goto out;
 	/* a running container's rootfs is mounted: read it there (mounting

@@ -1074,8 +1074,29 @@ static bool any_record_has(struct json_object *imgs, const char *key, const char
 	return false;
 }
 
-/* Deletes record i and what only it used: layers, blobs. */
-static void index_delete(struct store *s, struct json_object *idx, size_t i)
+/* What deleting records leaves to remove from disk: files (blobs) and
+ * layer directories. */
+struct garbage {
+	char **files, **dirs;
+	size_t n_files, n_dirs;
+};
+
+static void garbage_add(char ***v, size_t *n, char *p)
+{
+	char **nv = p ? realloc(*v, (*n + 2) * sizeof(char *)) : NULL;
+
+	if (!nv) {
+		free(p);
+		return;
+	}
+	nv[(*n)++] = p;
+	nv[*n] = NULL;
+	*v = nv;
+}
+
+/* Drops record i from the index; what only it used (layers, blobs, its
+ * config and manifest) goes to g, removed once the index is saved. */
+static void index_delete(struct store *s, struct json_object *idx, size_t i, struct garbage *g)
 {
 	struct json_object *imgs = jget(idx, "images");
 	struct json_object *rec = json_object_get(json_object_array_get_idx(imgs, i));
@@ -1086,34 +1107,60 @@ static void index_delete(struct store *s, struct json_object *idx, size_t i)
 		const char *hex = json_object_get_string(json_object_array_get_idx(layers, j));
 		if (!hex || !is_hex(hex, 64, 64) || any_record_has(imgs, "Layers", hex))
 			continue;
-		_cleanup_free_ char *p = store_path(s, "layers/%s", hex);
-		if (p)
-			path_remove_tree(p);
+		garbage_add(&g->dirs, &g->n_dirs, strdup(hex));
 		json_object_object_del(jget(idx, "layers"), hex);
 	}
 	for (size_t j = 0; blobs && j < json_object_array_length(blobs); j++) {
 		const char *d = json_object_get_string(json_object_array_get_idx(blobs, j));
 		if (!d || !startswith(d, "sha256:") || !is_hex(d + 7, 64, 64) || any_record_has(imgs, "Blobs", d))
 			continue;
-		_cleanup_free_ char *p = store_path(s, "blobs/sha256/%s", d + 7);
-		if (p)
-			unlink(p);
+		garbage_add(&g->files, &g->n_files, store_path(s, "blobs/sha256/%s", d + 7));
 	}
 	const char *ids[] = { jstr(rec, "Id"), jstr(rec, "Manifest") };
 	for (size_t j = 0; j < ARRAY_SIZE(ids); j++)
-		if (ids[j] && startswith(ids[j], "sha256:") && is_hex(ids[j] + 7, 64, 64)) {
-			_cleanup_free_ char *p = store_path(s, "blobs/sha256/%s", ids[j] + 7);
-			if (p)
-				unlink(p);
-		}
+		if (ids[j] && startswith(ids[j], "sha256:") && is_hex(ids[j] + 7, 64, 64))
+			garbage_add(&g->files, &g->n_files, store_path(s, "blobs/sha256/%s", ids[j] + 7));
 	json_object_put(rec);
+}
+
+/* Under the lock: blobs unlinked, layer dirs moved into tmp/ (a rename:
+ * quick); the caller removes those trees after unlocking, or the next
+ * command does if it is killed. */
+static void garbage_move(struct store *s, struct garbage *g)
+{
+	for (size_t i = 0; i < g->n_files; i++)
+		unlink(g->files[i]);
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		_cleanup_free_ char *from = store_path(s, "layers/%s", g->dirs[i]);
+		char *to = store_path(s, "tmp/deleted-%s-%d", g->dirs[i], getpid());
+		if (!from || !to || rename(from, to) < 0) {
+			if (from)
+				path_remove_tree(from);
+			free(to);
+			to = NULL;
+		}
+		free(g->dirs[i]);
+		g->dirs[i] = to; /* NULL when already removed */
+	}
+}
+
+static void garbage_remove(struct garbage *g)
+{
+	for (size_t i = 0; i < g->n_dirs; i++)
+		if (g->dirs[i])
+			path_remove_tree(g->dirs[i]);
+	for (size_t i = 0; i < g->n_dirs; i++)
+		free(g->dirs[i]);
+	strv_free(g->files);
+	free(g->dirs);
 }
 
 int store_remove(struct store *s, const char *ref, bool force, store_remove_fn fn, void *data,
 		 struct hull_error **err)
 {
 	_cleanup_json_ struct json_object *idx = NULL;
-	_cleanup_free_ char *user = NULL;
+	_cleanup_free_ char *user = NULL, *deleted = NULL;
+	struct garbage g = { 0 };
 	bool by_name = false, in_use;
 	size_t i;
 	int r;
@@ -1175,14 +1222,19 @@ int store_remove(struct store *s, const char *ref, bool force, store_remove_fn f
 	/* the image goes with its last name, unless a container uses it:
 	 * then it stays, without a name, so the container keeps its layers */
 	if (nnames == 0 && !in_use) {
-		_cleanup_free_ char *idcopy = strdup(id);
-		index_delete(s, idx, i);
-		if (fn && idcopy)
-			fn("Deleted", idcopy, data);
+		deleted = strdup(id);
+		index_delete(s, idx, i, &g);
 	}
+	/* the index first: a failure there leaves every file in place */
 	r = index_save(s, idx, err);
+	if (r == 0) {
+		garbage_move(s, &g);
+		if (fn && deleted)
+			fn("Deleted", deleted, data);
+	}
 out:
 	store_unlock(s);
+	garbage_remove(&g);
 	return r;
 }
 

@@ -116,7 +116,7 @@ def test_commit_without_name_and_by_id_prefix(eng, ctr):
 
 def test_commit_errors(eng, ctr):
     r = eng.hull("commit", "nosuch")
-    assert r.returncode == 125 and "No such container: nosuch" in r.err
+    assert r.returncode == 125 and "no such container: 'nosuch'" in r.err
     r = eng.hull("commit", "-c", "FROM x", "web")
     assert r.returncode == 125 and "unknown instruction FROM" in r.err
     r = eng.hull("commit", "web", "Bad/Name")
@@ -161,7 +161,7 @@ def test_diff_lists_changes(eng, ctr):
     finally:
         os.unlink(os.path.join(lower, "hostetc"))
     r = eng.hull("diff", "nosuch")
-    assert r.returncode == 125 and "No such container" in r.err
+    assert r.returncode == 125 and "no such container" in r.err
 
 
 def test_export_is_the_merged_filesystem(eng, ctr, tmp_path):
@@ -244,4 +244,14 @@ def test_export_and_commit_a_running_container(eng, busybox_tar):
     new = eng.ok("commit", "bg1", "live").out.strip()
     assert eng.ok("run", "--rm", "live", "cat", "/f", timeout=60).out == "x\n"
     assert eng.inspect("live")["Id"] == new
+    # paused for the commit, running again after it: its processes are thawed
+    assert eng.ok("inspect", "-f", "{{.State.Status}}", "bg1").out.strip() == "running"
+    pid = int(eng.ok("inspect", "-f", "{{.State.Pid}}", "bg1").out)
+    with open(f"/proc/{pid}/status") as f:
+        assert "State:\tS" in f.read()
+    eng.ok("exec", "bg1", "touch", "/after", timeout=60)
+    eng.ok("commit", "--pause=false", "bg1", "live:2")
+    assert eng.ok("run", "--rm", "live:2", "ls", "/after", timeout=60).out == "/after\n"
+    r = eng.hull("commit", "--pause=maybe", "bg1")
+    assert r.returncode == 125 and "invalid --pause value" in r.err
     eng.ok("rm", "-f", "bg1", timeout=60)
