@@ -2,7 +2,7 @@
 # Installs what hull needs to build and test, from Debian's packages.
 # Fast when everything is already there (dpkg is asked first).
 set -eu
-PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev
+PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev
       busybox-static python3 python3-pytest iproute2 podman conmon uidmap procps
       containerd"
 missing=""

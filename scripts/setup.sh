@@ -1,7 +1,9 @@
 #!/bin/sh
 # The README's first command: installs the dependencies from Debian's
 # packages, builds hull, makes a busybox bundle from Debian's
-# busybox-static (no network needed) and runs a real container in it.
+# busybox-static (no network needed) and runs a real container in it,
+# then imports the same rootfs as the image `busybox` into hull's default
+# store (/var/lib/hull) and runs a container of it.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -18,3 +20,14 @@ PY
 state=$(mktemp -d /tmp/hullrt-setup.XXXXXX)
 trap 'rm -rf "$state"' EXIT
 ./build/hullrt --root "$state" run --bundle build/bundle "setup-$$"
+
+# The default image for `hull run busybox ...`: the bundle's rootfs as a
+# one-layer image (kept if the store already has one).
+if ! ./build/hull image inspect busybox >/dev/null 2>&1; then
+	tar --numeric-owner -C build/bundle/rootfs -cf - . |
+		./build/hull import -c 'CMD ["sh"]' \
+			-c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - busybox >/dev/null
+fi
+./build/hull images busybox
+# A container of it: overlay rootfs, monitor, json-file log; --rm leaves nothing.
+./build/hull run --rm busybox echo hello from hull

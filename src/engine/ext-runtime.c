@@ -1,0 +1,165 @@
+/* ext-runtime.c - `hull --runtime PATH`: the monitor drives an external
+ * OCI runtime (runc, crun) over the same bundle instead of calling
+ * libhull: `create` (the init, reparented to the monitor, a subreaper,
+ * so it can still waitpid() it), `start`, `delete -f`.  Its state is in
+ * <runroot>/ext-runtime; its errors are read back from its --log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "util.h"
+
+char *extrt_root(void)
+{
+	char *p;
+	if (asprintf(&p, "%s/ext-runtime", eng.runroot) < 0)
+		abort();
+	return p;
+}
+
+/* The last message in the runtime's text log: msg="..." of its last line. */
+static char *last_log_message(const char *log)
+{
+	_cleanup_fclose_ FILE *f = fopen(log, "re");
+	char line[4096], last[4096] = "";
+
+	while (f && fgets(line, sizeof(line), f))
+		snprintf(last, sizeof(last), "%s", line);
+	last[strcspn(last, "\n")] = '\0';
+	char *m = strstr(last, "msg=\"");
+	if (m) {
+		m += 5;
+		char *end = strrchr(m, '"');
+		if (end)
+			*end = '\0';
+		return strdup(m);
+	}
+	return last[0] ? strdup(last) : NULL;
+}
+
+/* Runs RUNTIME --root R --log L ARGS... and waits for it. */
+static int run(const char *runtime, const char *log, const char *const *args, struct hull_error **err)
+{
+	_cleanup_free_ char *root = extrt_root();
+	const char *argv[16] = { runtime, "--root", root, "--log", log };
+	size_t n = 5;
+	int st;
+
+	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return hull_error_set(err, errno, "cannot run '%s'", runtime);
+	if (pid == 0) {
+		execv(runtime, (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return hull_error_set(err, errno, "cannot wait for '%s'", runtime);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return hull_error_plain(err, ENOENT, "cannot run the OCI runtime '%s'", runtime);
+	_cleanup_free_ char *msg = last_log_message(log);
+	/* runc's text log escapes quotes. */
+	for (char *p = msg; p && (p = strstr(p, "\\\"")); p++)
+		memmove(p, p + 1, strlen(p));
+	/* A command not found / not executable: as libhull says it, for 127 / 126. */
+	int code = EIO;
+	if (msg && strstr(msg, "exec: ") && strstr(msg, "not found"))
+		code = ENOENT;
+	else if (msg && strstr(msg, "exec: ") && strstr(msg, "permission denied"))
+		code = EACCES;
+	return hull_error_plain(err, code, "%s %s: %s", runtime, argv[5], msg ? msg : "failed");
+}
+
+int extrt_create(const char *runtime, const char *id, const char *bundle, const char *console_socket, pid_t *ret_pid,
+		 struct hull_error **err)
+{
+	_cleanup_free_ char *pidfile = NULL, *log = NULL;
+	char buf[32] = "";
+
+	if (asprintf(&pidfile, "%s/init.pid", bundle) < 0 || asprintf(&log, "%s/runtime.log", bundle) < 0)
+		abort();
+	unlink(pidfile);
+	const char *args[] = { "create", "--bundle", bundle, "--pid-file", pidfile, id, NULL, NULL, NULL };
+	if (console_socket) {
+		args[5] = "--console-socket";
+		args[6] = console_socket;
+		args[7] = id;
+	}
+	int r = run(runtime, log, args, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(pidfile, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		return hull_error_set(err, errno ? errno : EIO, "%s create left no pid file", runtime);
+	*ret_pid = (pid_t)atoi(buf);
+	return 0;
+}
+
+int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err)
+{
+	_cleanup_free_ char *log = NULL;
+	if (asprintf(&log, "%s/runtime.log", bundle) < 0)
+		abort();
+	const char *args[] = { "start", id, NULL };
+	return run(runtime, log, args, err);
+}
+
+/* runc leaves the "hull" parent it made under our cgroup: removed as
+ * libhull does once its last container goes (rmdir only empties it). */
+static void rmdir_hull_parents(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[1024], path[PATH_MAX];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+		if (!p)
+			continue;
+		*p++ = '\0';
+		const char *ctrl = c + 1;
+		if (startswith(ctrl, "name="))
+			ctrl += 5;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s/hull", *ctrl ? ctrl : "unified", streq(p, "/") ? "" : p);
+		rmdir(path);
+	}
+}
+
+void extrt_delete(const char *runtime, const char *id)
+{
+	_cleanup_free_ char *log = NULL, *run_dir = ctr_run_dir(id);
+	if (asprintf(&log, "%s/runtime.log", run_dir) < 0)
+		abort();
+	const char *args[] = { "delete", "--force", id, NULL };
+	run(runtime, log, args, NULL);
+	rmdir_hull_parents();
+}
+
+int extrt_update(const char *runtime, const char *id, const char *resources_file, struct hull_error **err)
+{
+	_cleanup_free_ char *log = NULL, *run_dir = ctr_run_dir(id);
+	if (asprintf(&log, "%s/runtime.log", run_dir) < 0)
+		abort();
+	const char *args[] = { "update", "--resources", resources_file, id, NULL };
+	return run(runtime, log, args, err);
+}
+
+int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_error **err)
+{
+	_cleanup_free_ char *log = NULL, *run_dir = ctr_run_dir(id);
+	if (asprintf(&log, "%s/runtime.log", run_dir) < 0)
+		abort();
+	const char *args[] = { pause ? "pause" : "resume", id, NULL };
+	return run(runtime, log, args, err);
+}

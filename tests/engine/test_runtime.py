@@ -1,0 +1,95 @@
+"""hull --runtime PATH: the monitor drives an external OCI runtime (runc)
+over the same bundle instead of libhull."""
+import os
+import shutil
+
+import pytest
+
+from .conftest import find_cgroup, mounts_under
+
+RUNC = shutil.which("runc") or "/usr/sbin/runc"
+pytestmark = pytest.mark.skipif(not os.access(RUNC, os.X_OK), reason="runc is not installed")
+
+
+def test_runc_runs_the_container(hull):
+    r = hull("--runtime", RUNC, "run", "--rm", "busybox", "sh", "-c", "echo via runc; echo $$; exit 4")
+    assert r.returncode == 4, r
+    assert r.out.split() == ["via", "runc", "1"]
+    r = hull("--runtime", RUNC, "run", "--rm", "busybox", "no-such-cmd")
+    assert r.returncode == 127 and "no-such-cmd" in r.err
+    assert hull.ok("ps", "-aq") == ""
+
+
+def test_runc_detached_limits_stop_rm(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rc", "-m", "32m", "busybox", "sleep", "1000").strip()
+    info = hull.inspect("rc")
+    assert info["HostConfig"]["Runtime"] == RUNC
+    assert info["State"]["Status"] == "running"
+    # the container's cgroup, under ours as libhull would place it
+    d = find_cgroup("memory", cid)
+    assert d and os.path.basename(os.path.dirname(d)) == "hull"
+    with open(os.path.join(d, "memory.limit_in_bytes")) as f:
+        assert f.read().strip() == str(32 << 20)
+    assert (hull.runroot / "ext-runtime" / cid).is_dir()
+    # a plain `hull stop` (no --runtime) knows the container's runtime
+    hull.ok("stop", "-t", "1", "rc")
+    st = hull.inspect("rc")["State"]
+    assert st["Status"] == "exited" and st["ExitCode"] == 137
+    assert not (hull.runroot / "ext-runtime" / cid).exists()
+    hull.ok("start", "rc")
+    assert hull.status("rc") == "running"
+    hull.ok("rm", "-f", "rc")
+    assert not mounts_under(hull.tmp)
+    assert find_cgroup("memory", cid) is None
+
+
+def test_bad_runtime(hull):
+    r = hull("--runtime", "/no/such/runtime", "run", "--rm", "busybox", "true")
+    assert r.returncode == 125 and "/no/such/runtime" in r.err
+    assert hull.ok("ps", "-aq") == ""
+
+
+def test_runc_with_a_terminal(hull):
+    out = hull.ok("--runtime", RUNC, "run", "--rm", "-t", "busybox", "sh", "-c", "tty; echo $TERM")
+    assert out.split() == ["/dev/pts/0", "xterm"]
+    r = hull("--runtime", RUNC, "run", "--rm", "-i", "-t", "busybox", "sh", input="echo in-tty; exit 3\n")
+    assert r.returncode == 3 and "in-tty" in r.out
+    assert not [d for d in os.listdir("/tmp") if d.startswith("hull-console-")]
+
+
+def test_runc_exec(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rx", "busybox", "sleep", "1000").strip()
+    init = hull.inspect("rx")["State"]["Pid"]
+    out = hull.ok("exec", "-e", "X=1", "-w", "/tmp", "-u", "nobody", "rx", "sh", "-c",
+                  "echo $X; pwd; id -un; readlink /proc/self/ns/pid")
+    assert out.split() == ["1", "/tmp", "nobody", os.readlink(f"/proc/{init}/ns/pid")]
+    assert hull("exec", "rx", "sh", "-c", "exit 3").returncode == 3
+    assert hull("exec", "rx", "no-such-cmd").returncode == 127
+    assert hull("exec", "-i", "rx", "cat", input="in\n").out == "in\n"
+
+
+def test_runc_top_stats_update(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "ru", "-m", "32m", "busybox", "sleep", "1000").strip()
+    init = hull.inspect("ru")["State"]["Pid"]
+    assert any(l.split()[1] == str(init) for l in hull.ok("top", "ru").splitlines()[1:])
+    out = hull.ok("stats", "--no-stream", "--format", "{{.MemUsage}}", "ru")
+    assert out.split()[-1] == "32.00MiB"
+    hull.ok("update", "-m", "64m", "--cpu-shares", "400", "ru")
+    with open(os.path.join(find_cgroup("memory", cid), "memory.limit_in_bytes")) as f:
+        assert f.read().strip() == str(64 << 20)
+    with open(os.path.join(find_cgroup("cpu", cid), "cpu.shares")) as f:
+        assert f.read().strip() == "400"
+    hull.ok("exec", "ru", "sh", "-c", "echo > /dev/null")  # device rules kept
+
+
+def test_runc_pause_unpause_and_rm_of_paused(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rp", "busybox", "sleep", "1000").strip()
+    hull.ok("pause", "rp")
+    assert hull.inspect("rp")["State"]["Status"] == "paused"
+    with open(os.path.join(find_cgroup("freezer", cid), "freezer.state")) as f:
+        assert f.read().strip() in ("FROZEN", "FREEZING")
+    hull.ok("unpause", "rp")
+    assert hull.status("rp") == "running"
+    hull.ok("pause", "rp")
+    hull.ok("rm", "-f", "rp")
+    assert find_cgroup("freezer", cid) is None
