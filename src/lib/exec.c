@@ -328,7 +328,7 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 		TRY("seccomp", load_seccomp(c, &err));
 	TRY("user", process_set_user_and_caps(p, c->ns_flags & CLONE_NEWUSER, &err));
 	TRY("cwd", process_enter_cwd(p->cwd ? p->cwd : "/", &err));
-	TRY("cannot start the process", process_find_exec(p, &exec_path, &err));
+	TRY("exec", process_find_exec(p, &exec_path, &err));
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		TRY("no_new_privs", hull_error_set(&err, errno, "cannot set no_new_privs"));
 

@@ -146,7 +146,7 @@ int process_find_exec(const struct hull_process *p, char **ret_path, struct hull
 
 	if (strchr(name, '/')) {
 		if (!is_executable(name))
-			return hull_error_set(err, errno ? errno : EACCES, "exec: '%s'", name);
+			return hull_error_set(err, errno ? errno : EACCES, "'%s'", name);
 		*ret_path = strdup(name);
 		return *ret_path ? 0 : -ENOMEM;
 	}
@@ -166,7 +166,7 @@ int process_find_exec(const struct hull_process *p, char **ret_path, struct hull
 		if (*dir == ':')
 			dir++;
 	}
-	return hull_error_plain(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
+	return hull_error_plain(err, ENOENT, "'%s': executable file not found in $PATH", name);
 }
 
 int process_prepare_fds(int preserve_fds, struct hull_error **err)

@@ -351,8 +351,12 @@ def test_detach_pid_file(ctx, running):
     ctx.note_pid(pid)
     assert pid_alive(pid)
     assert os.readlink(f"/proc/{pid}/ns/pid") == os.readlink(f"/proc/{init}/ns/pid")
-    with open(f"/proc/{pid}/cmdline") as f:
-        assert f.read().split("\0")[:3] == ["/probe", "sleep", "30"]
+    # exec -d returns once the exec has begun (the sync socket closes on
+    # exec); the dmz trampoline then execs the program: wait for it.
+    def cmdline():
+        with open(f"/proc/{pid}/cmdline") as f:
+            return f.read().split("\0")[:3]
+    wait_for(lambda: cmdline() == ["/probe", "sleep", "30"], what="the exec'd program's command line")
     os.kill(pid, signal.SIGKILL)
 
 

@@ -209,7 +209,7 @@ TEST(failures_name_their_stage)
 		{ "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"sysctl\":{\"kernel/../x\":\"1\"}}}",
 		  "sysctl: sysctl 'kernel/../x': invalid name", EINVAL },
 		{ "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"/nonexistent/prog\"]}}",
-		  "exec: exec: '/nonexistent/prog': No such file or directory", ENOENT },
+		  "exec: '/nonexistent/prog': No such file or directory", ENOENT },
 		{ "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/nonexistent-cwd\",\"args\":[\"/bin/true\"]}}",
 		  "cwd: cannot chdir to cwd '/nonexistent-cwd': No such file or directory", ENOENT },
 		{ "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"/bin/true\"],"
