@@ -471,9 +471,9 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 {
 	const struct hull_spec *spec = c->spec;
 	const struct hull_create_opts *o = c->o;
-	struct init_args a = { .spec = spec, .opts = o, .sync_fd = -1, .fifo_rfd = -1, .fifo_wfd = -1, .dmz_fd = -1 };
+	struct init_args a = { .spec = spec, .opts = o, .sync_fd = -1, .fifo_rfd = -1, .fifo_wfd = -1, .dmz_fd = -1, .hook_state_fd = -1 };
 	_cleanup_close_ int pidns_fd = -1, timens_fd = -1, pidns_restore = -1, timens_restore = -1;
-	_cleanup_close_ int fifo_r = -1, fifo_w = -1, dmz = -1, child_sync = -1;
+	_cleanup_close_ int fifo_r = -1, fifo_w = -1, dmz = -1, child_sync = -1, hook_state = -1;
 	_cleanup_free_ char *fifo = NULL, *created = NULL, *cgtext = NULL;
 	bool in_unified = false, cg_self = false;
 	int sv[2], r;
@@ -583,6 +583,15 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 			goto close_ns;
 	}
 
+	/* The in-container hooks get the state through a memfd the init
+	 * inherits: the parent fills it after clone (the pid is known then). */
+	if (spec->n_hooks[HULL_HOOK_CREATE_CONTAINER] || spec->n_hooks[HULL_HOOK_START_CONTAINER]) {
+		hook_state = (int)syscall(SYS_memfd_create, "hull-hook-state", MFD_CLOEXEC);
+		if (hook_state < 0) {
+			r = hull_error_set(err, errno, "cannot create the hooks' state memfd");
+			goto close_ns;
+		}
+	}
 	dmz = process_dmz_fd(err);
 	if (dmz < -1) {
 		r = dmz;
@@ -598,6 +607,7 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	a.fifo_rfd = fifo_r;
 	a.fifo_wfd = fifo_w;
 	a.dmz_fd = dmz;
+	a.hook_state_fd = hook_state;
 	a.rootfs = c->rootfs;
 	a.seccomp = c->seccomp;
 
@@ -652,7 +662,10 @@ close_ns:
 		fill_state(c, &st, HULL_STATUS_CREATED, NULL, NULL);
 		hook_json = hull_state_to_json(&st, false);
 	}
-	if (sync_send(c->sync_fd, SYNC_GO, 0, hook_json ? hook_json : "") < 0)
+	if (hook_json && hook_state >= 0 &&
+	    pwrite(hook_state, hook_json, strlen(hook_json), 0) != (ssize_t)strlen(hook_json))
+		return hull_error_set(err, errno ? errno : EIO, "cannot write the hooks' state");
+	if (sync_send(c->sync_fd, SYNC_GO, 0, "") < 0)
 		return hull_error_set(err, errno, "sync with the container's init");
 
 	r = parent_sync(c, err);

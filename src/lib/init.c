@@ -33,7 +33,7 @@ struct init_state {
 	struct init_args *a;
 	const struct hull_spec *spec;
 	struct mount_ctx mnt;
-	char state_json[sizeof(((struct sync_msg *)0)->text)];
+	char *state_json; /* for the in-container hooks, or "" */
 	char *exec_path;
 };
 
@@ -190,6 +190,39 @@ static int load_seccomp(struct init_state *s, struct hull_error **err)
 	return r;
 }
 
+/* The state JSON the parent wrote into hook_state_fd before GO (any size:
+ * many annotations do not fit a sync message); "" without in-container
+ * hooks.  pread: the file offset is shared with the parent. */
+static int read_hook_state(struct init_args *a, char **ret, struct hull_error **err)
+{
+	struct stat st;
+	char *buf;
+
+	if (a->hook_state_fd < 0) {
+		*ret = strdup("");
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (fstat(a->hook_state_fd, &st) < 0)
+		return hull_error_set(err, errno, "cannot read the container's state for the hooks");
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(a->hook_state_fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+		if (n <= 0) {
+			free(buf);
+			return hull_error_set(err, n < 0 ? errno : EIO, "cannot read the container's state for the hooks");
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(a->hook_state_fd);
+	a->hook_state_fd = -1;
+	*ret = buf;
+	return 0;
+}
+
 __attribute__((noreturn)) void init_main(struct init_args *a)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
@@ -205,7 +238,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	TRY("sync", expect(a->sync_fd, SYNC_GO, &msg));
-	snprintf(s->state_json, sizeof(s->state_json), "%s", msg.text);
+	TRY("hooks", read_hook_state(a, &s->state_json, &err));
 
 	if (a->cg_self)
 		TRY("cgroup", hull_cgroup_enter_self(a->cg_self, a->cg_in_unified, &err));

@@ -26,6 +26,7 @@ struct init_args {
 	int sync_fd;
 	int fifo_rfd, fifo_wfd; /* exec.fifo, read and write ends */
 	int dmz_fd;
+	int hook_state_fd; /* memfd with the state JSON for in-container hooks, or -1 */
 	int ns_fds[8];  /* namespaces to join with setns, user first */
 	int ns_types[8];
 	int n_ns_fds;

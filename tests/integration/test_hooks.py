@@ -110,3 +110,16 @@ def test_poststop_failure_does_not_block_delete(ctx, bundle):
     ctx.rt("delete", r.id)
     assert out.exists()
     assert ctx.rt("state", r.id).returncode != 0
+
+
+def test_in_container_hooks_get_a_large_state_whole(ctx, bundle):
+    """createContainer and startContainer run in the init; a state with
+    many annotations (far more than one sync message) reaches them whole."""
+    out = ctx.tmp / "hooks"
+    add_all_hooks(bundle, out)
+    bundle.config["annotations"] = {f"org.hull.test.k{i}": "v" * 100 for i in range(200)}
+    r = bundle.probe("exit", "0").run()
+    assert r.returncode == 0, r
+    for path in (out / "createContainer.json", bundle.rootfs / "startContainer.json"):
+        st = check_state(path, r.id)
+        assert st["annotations"] == bundle.config["annotations"], path

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -58,7 +60,7 @@ static struct hull_spec *spec_from(const char *tmpl)
 
 static const char *slurp(const char *name)
 {
-	static char buf[4096];
+	static char buf[16384];
 	char p[PATH_MAX + 64];
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -74,6 +76,7 @@ struct init_run {
 	int sync;          /* hull's end */
 	int fifo_w;        /* write a byte: `start` */
 	int dmz_fd;
+	int hook_fd;       /* the memfd hull fills with the hooks' state before GO */
 	struct hull_create_opts opts;
 	struct init_args args;
 };
@@ -87,8 +90,11 @@ static void start_init(struct init_run *r, const struct hull_spec *spec, bool dm
 	CHECK(pipe2(fifo, O_CLOEXEC) == 0);
 	r->opts = (struct hull_create_opts){ .id = "unit", .no_new_keyring = true };
 	r->dmz_fd = dmz ? process_dmz_fd(NULL) : -1;
+	r->hook_fd = (int)syscall(SYS_memfd_create, "unit-hook-state", MFD_CLOEXEC);
+	CHECK(r->hook_fd >= 0);
 	r->args = (struct init_args){ .spec = spec, .opts = &r->opts, .rootfs = dir, .sync_fd = sv[1],
-				      .fifo_rfd = fifo[0], .fifo_wfd = -1, .dmz_fd = r->dmz_fd };
+				      .fifo_rfd = fifo[0], .fifo_wfd = -1, .dmz_fd = r->dmz_fd,
+				      .hook_state_fd = r->hook_fd };
 	fflush(NULL);
 	r->pid = fork();
 	if (r->pid == 0) {
@@ -138,12 +144,18 @@ static void run_full(bool dmz)
 	start_init(&r, spec, dmz);
 	close(leak);
 
-	CHECK(sync_send(r.sync, SYNC_GO, 0, state) == 0);
+	/* More than a sync message holds: the state may be any size. */
+	char big[6000];
+	snprintf(big, sizeof(big), "{\"ociVersion\":\"1.2.0\",\"id\":\"unit\",\"status\":\"created\",\"annotations\":{\"k\":\"%0*d\"}}",
+		 5000, 7);
+	state = big;
+	CHECK(pwrite(r.hook_fd, state, strlen(state), 0) == (ssize_t)strlen(state));
+	CHECK(sync_send(r.sync, SYNC_GO, 0, "") == 0);
 	int t = sync_recv(r.sync, &m);
 	CHECK(t == SYNC_READY);
 	if (t == SYNC_ERROR)
 		fprintf(stderr, "  init: %s\n", m.text);
-	/* The createContainer hook got the state that rode on GO. */
+	/* The createContainer hook got the whole state hull wrote before GO. */
 	CHECK_STREQ(slurp("hook-stdin"), state);
 	/* Created, not started: the program has not run. */
 	CHECK(slurp("out") == NULL);
