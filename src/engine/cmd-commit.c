@@ -168,6 +168,20 @@ int cmd_commit(int argc, char **argv)
 	}
 	o.changes = changes;
 	o.excludes = c.excludes;
+	/* the history says what the container ran, as docker's */
+	_cleanup_free_ char *created_by = NULL;
+	size_t cb_len = 0;
+	FILE *cb = open_memstream(&created_by, &cb_len);
+	struct json_object *args = jget(c.rec, "Args");
+	if (cb) {
+		fputs(jstr(c.rec, "Path") ?: "", cb);
+		for (size_t i = 0; args && json_object_is_type(args, json_type_array) &&
+				   i < json_object_array_length(args); i++)
+			fprintf(cb, " %s", json_object_get_string(json_object_array_get_idx(args, i)) ?: "");
+		fclose(cb);
+		if (created_by && *created_by)
+			o.created_by = created_by;
+	}
 	/* as docker: a running container is frozen while its layer is read,
 	 * so the layer is one instant of it (--pause=false to not) */
 	_cleanup_close_ int lock = -1;

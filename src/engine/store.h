@@ -37,6 +37,12 @@
 
 struct store;
 
+/* One step of an image's history (its config's "history"), oldest first. */
+struct image_history {
+	char *created, *created_by, *comment; /* NULL when unset */
+	bool empty_layer;                     /* made no layer (a config change) */
+};
+
 /* One image, as the containers side needs it to make a rootfs and a spec.
  * String arrays are NULL-terminated (and never NULL themselves). */
 struct image {
@@ -60,6 +66,9 @@ struct image {
 	char *architecture;     /* "amd64", ... */
 	char *os;               /* "linux" */
 	int64_t size;           /* bytes in the unpacked layers (regular files) */
+	int64_t *layer_sizes;   /* the same per layer, BOTTOM FIRST (as diff_ids) */
+	struct image_history *history;
+	size_t n_history;
 };
 
 void image_free(struct image *img);

@@ -103,6 +103,21 @@ def test_commit_makes_a_layer_with_oci_whiteouts(eng, ctr):
         ctr["img"]["GraphDriver"]["Data"]["LowerDir"].split(":")
 
 
+def test_history(eng, ctr):
+    new = eng.ok("commit", "-m", "my change", "web", "mine:v2").out.strip()
+    lines = eng.ok("image", "history", "mine:v2").out.splitlines()
+    assert lines[0].split() == ["IMAGE", "CREATED", "CREATED", "BY", "SIZE", "COMMENT"]
+    assert len(lines) == 3
+    top, base = lines[1], lines[2]
+    assert top.startswith(new[7:19] + " ") and "hull commit" in top and top.endswith("my change")
+    # the new layer holds newfile (6 bytes, linked twice), newdir/f (1) and etc/passwd (22)
+    assert " 29B " in top
+    assert base.startswith("<missing> ") and "hull import" in base and base.split()[-1].endswith("MB")
+    assert eng.ok("image", "history", "-q", "mine:v2").out == new[7:19] + "\n"
+    r = eng.hull("image", "history", "nosuch")
+    assert r.returncode == 125 and "No such image: nosuch" in r.err
+
+
 def test_commit_without_name_and_by_id_prefix(eng, ctr):
     new = eng.ok("commit", "4a6f1e2d").out.strip()
     img = eng.inspect(new)
@@ -200,6 +215,9 @@ def test_run_commit_run(eng, busybox_tar):
     assert eng.ok("diff", "web1").out.splitlines() == ["C /bin", "D /bin/ls", "A /newfile"]
     new = eng.ok("commit", "-c", 'CMD ["cat", "/newfile"]', "web1", "img2").out.strip()
     assert eng.inspect("img2")["Id"] == new
+    # its history tells what the container ran
+    assert "sh -c echo new > /newfile && rm /bin/ls && echo v > /data/vol" in \
+        eng.ok("image", "history", "--no-trunc", "img2").out.splitlines()[1]
     # the new image's default command sees the added file
     assert eng.ok("run", "--rm", "img2", timeout=60).out == "new\n"
     # the deleted file stays deleted, the volume's mount point is there, its content is not
