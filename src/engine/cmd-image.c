@@ -633,6 +633,68 @@ int cmd_history(int argc, char **argv)
 	return 0;
 }
 
+static const char prune_usage[] =
+	"Usage: hull image prune [OPTIONS]\n"
+	"\n"
+	"Remove unused images: those without a name (with -a, every image) that no\n"
+	"container uses.\n"
+	"\n"
+	"Options:\n"
+	"  -a, --all     Remove all unused images, not just dangling ones\n"
+	"  -f, --force   Do not prompt for confirmation\n";
+
+static int image_prune(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_store_ struct store *s = NULL;
+	bool all = false, force = false;
+	int64_t bytes = 0;
+	char human[32];
+	int c, r;
+
+	while ((c = cli_getopt("image prune", argc, argv, "+:afh", opts)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			fputs(prune_usage, stdout);
+			return 0;
+		default:
+			return HULL_EXIT_ENGINE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage("image prune", "\"prune\" accepts no arguments");
+	if (!force) {
+		char answer[16] = "";
+		printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+		       all ? "images without at least one container associated to them" : "dangling images");
+		fflush(stdout);
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return 0;
+	}
+	r = open_store(&s);
+	if (r)
+		return r;
+	printf("Deleted Images:\n");
+	r = store_prune(s, all, print_action, NULL, &bytes, &err);
+	if (r < 0)
+		return cli_fail(err, r, "image prune");
+	cli_human_size(bytes, human, sizeof(human));
+	printf("\nTotal reclaimed space: %s\n", human);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 
 static const char image_usage[] =
@@ -645,6 +707,7 @@ static const char image_usage[] =
 	"  import      Import the contents from a tarball to create a filesystem image\n"
 	"  inspect     Display detailed information on one or more images\n"
 	"  ls          List images\n"
+	"  prune       Remove unused images\n"
 	"  rm          Remove one or more images\n"
 	"  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n";
 
@@ -671,6 +734,8 @@ int cmd_image(int argc, char **argv)
 		return cmd_import(argc, argv);
 	if (streq(sub, "history"))
 		return cmd_history(argc, argv);
+	if (streq(sub, "prune"))
+		return image_prune(argc, argv);
 	fprintf(stderr, "hull: 'image %s' is not a hull command.\nSee 'hull image --help'\n", sub);
 	return HULL_EXIT_ENGINE;
 }

@@ -1089,6 +1089,7 @@ static bool any_record_has(struct json_object *imgs, const char *key, const char
 struct garbage {
 	char **files, **dirs;
 	size_t n_files, n_dirs;
+	int64_t bytes; /* in the layers removed */
 };
 
 static void garbage_add(char ***v, size_t *n, char *p)
@@ -1118,6 +1119,7 @@ static void index_delete(struct store *s, struct json_object *idx, size_t i, str
 		if (!hex || !is_hex(hex, 64, 64) || any_record_has(imgs, "Layers", hex))
 			continue;
 		garbage_add(&g->dirs, &g->n_dirs, strdup(hex));
+		g->bytes += json_object_get_int64(jget(jget(jget(idx, "layers"), hex), "size"));
 		json_object_object_del(jget(idx, "layers"), hex);
 	}
 	for (size_t j = 0; blobs && j < json_object_array_length(blobs); j++) {
@@ -1244,6 +1246,47 @@ int store_remove(struct store *s, const char *ref, bool force, store_remove_fn f
 	}
 out:
 	store_unlock(s);
+	garbage_remove(&g);
+	return r;
+}
+
+int store_prune(struct store *s, bool all, store_remove_fn fn, void *data, int64_t *ret_bytes,
+		struct hull_error **err)
+{
+	_cleanup_json_ struct json_object *idx = NULL;
+	_cleanup_strv_ char **deleted = NULL;
+	struct garbage g = { 0 };
+	size_t n_deleted = 0;
+	int r;
+
+	r = store_lock(s, LOCK_EX, err);
+	if (r < 0)
+		return r;
+	r = index_load(s, &idx, err);
+	if (r < 0)
+		goto out;
+	struct json_object *imgs = jget(idx, "images");
+	for (size_t i = json_object_array_length(imgs); i-- > 0;) {
+		struct json_object *rec = json_object_array_get_idx(imgs, i);
+		const char *id = jstr(rec, "Id");
+		if (!id || (!all && json_object_array_length(jget(rec, "Names")) > 0) || store_image_in_use(s, id, NULL))
+			continue;
+		garbage_add(&deleted, &n_deleted, strdup(id));
+		index_delete(s, idx, i, &g);
+	}
+	if (n_deleted == 0)
+		goto out;
+	r = index_save(s, idx, err);
+	if (r == 0)
+		garbage_move(s, &g);
+out:
+	store_unlock(s);
+	if (r == 0) {
+		for (size_t i = 0; fn && i < n_deleted; i++)
+			fn("deleted", deleted[i], data);
+		if (ret_bytes)
+			*ret_bytes = g.bytes;
+	}
 	garbage_remove(&g);
 	return r;
 }

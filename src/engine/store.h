@@ -123,6 +123,13 @@ typedef void (*store_remove_fn)(const char *action /* "Untagged" or "Deleted" */
 int store_remove(struct store *s, const char *ref, bool force, store_remove_fn fn, void *data,
 		 struct hull_error **err);
 
+/* `docker image prune`: deletes the images without a name (every image
+ * with all) that no container uses, and the layers only they used; fn
+ * gets ("deleted", id) for each, *ret_bytes the bytes of the layers
+ * removed. */
+int store_prune(struct store *s, bool all, store_remove_fn fn, void *data, int64_t *ret_bytes,
+		struct hull_error **err);
+
 /* true if <root>/containers/<any>/config.json has "Image": id; *ret_container
  * (if not NULL) gets the first such container's id (malloc'd). */
 bool store_image_in_use(struct store *s, const char *id, char **ret_container);
