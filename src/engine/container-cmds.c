@@ -356,6 +356,18 @@ int cmd_logs(int argc, char **argv)
 
 /* ---- stop / kill ---- */
 
+/* Thaws a paused container, whichever runtime runs it. */
+static void resume_any(const char *id, struct json_object *rec)
+{
+	const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+	_cleanup_free_ char *rt = eng_runtime_root();
+
+	if (runtime)
+		extrt_pause(runtime, id, false, NULL);
+	else
+		hull_container_resume(rt, id, NULL);
+}
+
 static void request_stop(const char *id)
 {
 	_cleanup_free_ char *run = ctr_run_dir(id), *flag = NULL;
@@ -391,7 +403,7 @@ static int stop_one(const char *id, long timeout)
 	}
 	request_stop(id);
 	if (streq(ctr_status(rec), "paused"))
-		hull_container_resume(eng_runtime_root(), id, NULL);
+		resume_any(id, rec);
 	const char *signame = jstr(jget(rec, "Config"), "StopSignal");
 	int sig = signame ? hull_signal_from_name(signame) : SIGTERM;
 	if (timeout < -1)
@@ -531,7 +543,7 @@ int cmd_rm(int argc, char **argv)
 			}
 			request_stop(id);
 			if (streq(ctr_status(rec), "paused"))
-				hull_container_resume(eng_runtime_root(), id, NULL);
+				resume_any(id, rec);
 			ctr_signal(id, rec, SIGKILL, NULL);
 		}
 		int r = ctr_remove(id, rec, volumes, &err);
@@ -665,7 +677,9 @@ static int set_paused(const char *cmd, int argc, char **argv, bool pause)
 			json_object_put(rec);
 			continue;
 		}
-		int r = pause ? hull_container_pause(rt, id, &err) : hull_container_resume(rt, id, &err);
+		const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+		int r = runtime ? extrt_pause(runtime, id, pause, &err)
+			: pause ? hull_container_pause(rt, id, &err) : hull_container_resume(rt, id, &err);
 		if (r < 0) {
 			json_object_put(rec);
 			ret = eng_fail(err, r, "cannot freeze the container");

@@ -19,34 +19,6 @@
 
 static const struct option help_only[] = { { "help", no_argument, NULL, 'H' }, {} };
 
-/* The cgroup of a running container, from libhull's state. */
-static int load_cgroup(const char *ref, char **ret_id, struct hull_cgroup **ret)
-{
-	_cleanup_free_ char *id = ctr_resolve(ref), *rt = eng_runtime_root();
-	_cleanup_error_ struct hull_error *err = NULL;
-	struct hull_state *st = NULL;
-	int r;
-
-	if (!id)
-		return EXIT_ENGINE;
-	struct json_object *rec = ctr_load(id, &err);
-	bool running = rec && ctr_is_running(rec), ext = jstr(jget(rec, "HostConfig"), "Runtime") != NULL;
-	json_object_put(rec);
-	if (!running)
-		return eng_error("container '%s' is not running", ref);
-	if (ext)
-		return eng_error("container '%s' runs under --runtime: not supported here yet", ref);
-	r = hull_state_load(rt, id, &st, &err);
-	if (r < 0)
-		return eng_fail(err, r, "cannot load the container's state");
-	r = st->cgroup ? hull_cgroup_load("/sys/fs/cgroup", st->cgroup, ret, &err) : -ENOENT;
-	hull_state_free(st);
-	if (r < 0)
-		return eng_fail(err, r, "the container has no cgroup");
-	*ret_id = TAKE_PTR(id);
-	return 0;
-}
-
 static char *read_small(const char *path)
 {
 	char buf[4096];
@@ -61,21 +33,77 @@ static char *read_small(const char *path)
 	return strdup(buf);
 }
 
+/* A running container's cgroups, as its init's /proc/<pid>/cgroup lists
+ * them: the same for libhull's containers and an external runtime's. */
+struct ctr_cg {
+	char *lines;
+	pid_t pid;
+};
+
+static int load_cgroup(const char *ref, char **ret_id, struct ctr_cg *ret)
+{
+	_cleanup_free_ char *id = ctr_resolve(ref);
+	_cleanup_error_ struct hull_error *err = NULL;
+	char path[64];
+
+	if (!id)
+		return EXIT_ENGINE;
+	struct json_object *rec = ctr_load(id, &err);
+	bool running = rec && ctr_is_running(rec);
+	pid_t pid = (pid_t)jint(jget(rec, "State"), "Pid");
+	json_object_put(rec);
+	if (!running || pid <= 0)
+		return eng_error("container '%s' is not running", ref);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	ret->lines = read_small(path);
+	ret->pid = pid;
+	if (!ret->lines)
+		return eng_error("cannot read the cgroups of container '%s': %s", ref, strerror(errno));
+	*ret_id = TAKE_PTR(id);
+	return 0;
+}
+
+/* The directory of the container's cgroup holding controller ("" for
+ * the unified hierarchy) into buf; NULL if there is none. */
+static const char *cg_dir(const struct ctr_cg *cg, const char *controller, char *buf, size_t size)
+{
+	_cleanup_free_ char *copy = strdup(cg->lines);
+	char *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+		if (!p)
+			continue;
+		*p++ = '\0';
+		const char *ctrls = c + 1;
+		if (!*controller && !*ctrls) {
+			bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+			snprintf(buf, size, "/sys/fs/cgroup%s%s", v2 ? "" : "/unified", streq(p, "/") ? "" : p);
+			return buf;
+		}
+		if (!*controller || !*ctrls)
+			continue;
+		_cleanup_free_ char *list = strdup(ctrls);
+		char *s2 = NULL;
+		for (char *t = strtok_r(list, ",", &s2); t; t = strtok_r(NULL, ",", &s2))
+			if (streq(t, controller)) {
+				snprintf(buf, size, "/sys/fs/cgroup/%s%s", ctrls, streq(p, "/") ? "" : p);
+				return buf;
+			}
+	}
+	return NULL;
+}
+
+
 /* A counter of the container's cgroup: v1 <controller>/<file>, or the
  * unified hierarchy's v2 file (key: a "key value" line, or NULL). */
-static long long cg_value(struct hull_cgroup *cg, const char *controller, const char *file, const char *key)
+static long long cg_value(const struct ctr_cg *cg, const char *controller, const char *file, const char *key)
 {
-	char path[4096];
-	const char *p = hull_cgroup_path(cg, controller);
-	const char *dir = controller;
+	char dir[4096], path[4200];
 
-	if (!p) {
-		p = hull_cgroup_path(cg, "");
-		dir = "";
-	}
-	if (!p)
+	if (!cg_dir(cg, controller, dir, sizeof(dir)) && !cg_dir(cg, "", dir, sizeof(dir)))
 		return -1;
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s/%s", dir, p, file);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	_cleanup_free_ char *text = read_small(path);
 	if (!text)
 		return -1;
@@ -90,9 +118,10 @@ static long long cg_value(struct hull_cgroup *cg, const char *controller, const 
 
 int cmd_top(int argc, char **argv)
 {
-	struct hull_cgroup *cg = NULL;
+	struct ctr_cg cg = {};
 	_cleanup_free_ char *id = NULL;
-	_cleanup_free_ pid_t *pids = NULL;
+	char dir[4096], procs_file[4200];
+	pid_t pids[4096];
 	size_t n = 0;
 	int c, r;
 
@@ -102,10 +131,17 @@ int cmd_top(int argc, char **argv)
 		return eng_usage_error("top", "requires exactly 1 argument");
 	if ((r = load_cgroup(argv[optind], &id, &cg)))
 		return r;
-	r = hull_cgroup_pids(cg, &pids, &n, NULL);
-	hull_cgroup_free(cg);
-	if (r < 0)
-		return eng_error("cannot list the container's processes: %s", strerror(-r));
+	if (cg_dir(&cg, "pids", dir, sizeof(dir)) || cg_dir(&cg, "memory", dir, sizeof(dir)) ||
+	    cg_dir(&cg, "", dir, sizeof(dir))) {
+		snprintf(procs_file, sizeof(procs_file), "%s/cgroup.procs", dir);
+		_cleanup_fclose_ FILE *f = fopen(procs_file, "re");
+		int pid;
+		while (f && n < ARRAY_SIZE(pids) && fscanf(f, "%d", &pid) == 1)
+			pids[n++] = pid;
+	}
+	free(cg.lines);
+	if (n == 0)
+		return eng_error("cannot list the processes of container '%s'", argv[optind]);
 	printf("%-10s %-10s %-10s %s\n", "UID", "PID", "PPID", "CMD");
 	for (size_t i = 0; i < n; i++) {
 		char path[64], line[256];
@@ -153,7 +189,7 @@ static void human_bytes(long long v, char *buf, size_t size)
 	snprintf(buf, size, u ? "%.2f%s" : "%.0f%s", d, units[u]);
 }
 
-static long long cpu_usage_ns(struct hull_cgroup *cg)
+static long long cpu_usage_ns(const struct ctr_cg *cg)
 {
 	long long v = cg_value(cg, "cpuacct", "cpuacct.usage", NULL);
 	if (v < 0 && (v = cg_value(cg, "", "cpu.stat", "usage_usec")) >= 0)
@@ -189,9 +225,9 @@ int cmd_stats(int argc, char **argv)
 		printf("%-14s %-20s %-8s %-22s %-8s %s\n", "CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %",
 		       "PIDS");
 	for (int i = optind; i < argc; i++) {
-		struct hull_cgroup *cg = NULL;
+		struct ctr_cg cgv = {}, *cg = &cgv;
 		_cleanup_free_ char *id = NULL;
-		if (load_cgroup(argv[i], &id, &cg)) {
+		if (load_cgroup(argv[i], &id, cg)) {
 			ret = EXIT_ENGINE;
 			continue;
 		}
@@ -214,7 +250,7 @@ int cmd_stats(int argc, char **argv)
 		if (limit < 0 || limit > total)
 			limit = total;
 		long long pids = cg_value(cg, "pids", "pids.current", NULL);
-		hull_cgroup_free(cg);
+		free(cgv.lines);
 
 		struct json_object *rec = ctr_load_raw(id, NULL);
 		const char *name = jstr(rec, "Name");

@@ -899,6 +899,26 @@ static int apply_limits(const char *id, struct json_object *rec, struct hull_err
 
 	if (!json)
 		return -EINVAL;
+	const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+	if (runtime) {
+		/* The runtime's own update, with the new linux.resources. */
+		_cleanup_free_ char *file = NULL;
+		struct json_object *o = json_tokener_parse(json), *res = jget(jget(o, "linux"), "resources");
+		if (!res) {
+			json_object_put(o);
+			return hull_error_plain(err, EINVAL, "the container's spec has no resources");
+		}
+		json_object_object_del(res, "devices");
+		if (asprintf(&file, "%s/update.json", run) < 0)
+			abort();
+		r = eng_json_write(file, res, err);
+		json_object_put(o);
+		if (r >= 0)
+			r = extrt_update(runtime, id, file, err);
+		if (r >= 0 && asprintf(&bundle_cfg, "%s/config.json", run) >= 0)
+			eng_write_file(bundle_cfg, json, strlen(json), 0600, NULL);
+		return r;
+	}
 	if ((r = hull_spec_parse(json, strlen(json), &spec, err)) < 0)
 		return r;
 	/* Device rules are the container's since create: a running one keeps

@@ -197,6 +197,10 @@ int extrt_create(const char *runtime, const char *id, const char *bundle, const 
 		 struct hull_error **err);
 int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
 void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
+/* RUNTIME pause / resume ID. */
+int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_error **err);
+/* RUNTIME update --resources FILE ID (FILE: linux.resources as JSON). */
+int extrt_update(const char *runtime, const char *id, const char *resources_file, struct hull_error **err);
 
 /* ---- monitor.c ---- */
 

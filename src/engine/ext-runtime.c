@@ -145,3 +145,21 @@ void extrt_delete(const char *runtime, const char *id)
 	run(runtime, log, args, NULL);
 	rmdir_hull_parents();
 }
+
+int extrt_update(const char *runtime, const char *id, const char *resources_file, struct hull_error **err)
+{
+	_cleanup_free_ char *log = NULL, *run_dir = ctr_run_dir(id);
+	if (asprintf(&log, "%s/runtime.log", run_dir) < 0)
+		abort();
+	const char *args[] = { "update", "--resources", resources_file, id, NULL };
+	return run(runtime, log, args, err);
+}
+
+int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_error **err)
+{
+	_cleanup_free_ char *log = NULL, *run_dir = ctr_run_dir(id);
+	if (asprintf(&log, "%s/runtime.log", run_dir) < 0)
+		abort();
+	const char *args[] = { pause ? "pause" : "resume", id, NULL };
+	return run(runtime, log, args, err);
+}

@@ -66,3 +66,30 @@ def test_runc_exec(hull):
     assert hull("exec", "rx", "sh", "-c", "exit 3").returncode == 3
     assert hull("exec", "rx", "no-such-cmd").returncode == 127
     assert hull("exec", "-i", "rx", "cat", input="in\n").out == "in\n"
+
+
+def test_runc_top_stats_update(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "ru", "-m", "32m", "busybox", "sleep", "1000").strip()
+    init = hull.inspect("ru")["State"]["Pid"]
+    assert any(l.split()[1] == str(init) for l in hull.ok("top", "ru").splitlines()[1:])
+    out = hull.ok("stats", "--no-stream", "--format", "{{.MemUsage}}", "ru")
+    assert out.split()[-1] == "32.00MiB"
+    hull.ok("update", "-m", "64m", "--cpu-shares", "400", "ru")
+    with open(os.path.join(find_cgroup("memory", cid), "memory.limit_in_bytes")) as f:
+        assert f.read().strip() == str(64 << 20)
+    with open(os.path.join(find_cgroup("cpu", cid), "cpu.shares")) as f:
+        assert f.read().strip() == "400"
+    hull.ok("exec", "ru", "sh", "-c", "echo > /dev/null")  # device rules kept
+
+
+def test_runc_pause_unpause_and_rm_of_paused(hull):
+    cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "rp", "busybox", "sleep", "1000").strip()
+    hull.ok("pause", "rp")
+    assert hull.inspect("rp")["State"]["Status"] == "paused"
+    with open(os.path.join(find_cgroup("freezer", cid), "freezer.state")) as f:
+        assert f.read().strip() in ("FROZEN", "FREEZING")
+    hull.ok("unpause", "rp")
+    assert hull.status("rp") == "running"
+    hull.ok("pause", "rp")
+    hull.ok("rm", "-f", "rp")
+    assert find_cgroup("freezer", cid) is None
