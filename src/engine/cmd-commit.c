@@ -187,14 +187,11 @@ int cmd_commit(int argc, char **argv)
 	_cleanup_close_ int lock = -1;
 	_cleanup_free_ char *rt = NULL;
 	bool paused = false;
+	const char *ext = jstr(jget(c.rec, "HostConfig"), "Runtime"); /* an external OCI runtime */
 	if (pause && streq(ctr_status(c.rec), "running")) {
-		if (jstr(jget(c.rec, "HostConfig"), "Runtime")) {
-			ctr_done(&c);
-			return cli_usage("commit", "cannot pause a container of an external --runtime: use --pause=false");
-		}
 		lock = ctr_lock(c.id);
 		rt = eng_runtime_root();
-		r = hull_container_pause(rt, c.id, &err);
+		r = ext ? extrt_pause(ext, c.id, true, &err) : hull_container_pause(rt, c.id, &err);
 		if (r < 0) {
 			ctr_done(&c);
 			return cli_fail(err, r, "pausing the container");
@@ -204,7 +201,7 @@ int cmd_commit(int argc, char **argv)
 	r = store_commit(s, c.upper, c.image, &o, argc - optind == 2 ? argv[optind + 1] : NULL, id, &err);
 	if (paused) {
 		_cleanup_error_ struct hull_error *rerr = NULL;
-		int rr = hull_container_resume(rt, c.id, &rerr);
+		int rr = ext ? extrt_pause(ext, c.id, false, &rerr) : hull_container_resume(rt, c.id, &rerr);
 		if (rr < 0)
 			cli_fail(rerr, rr, "resuming the container");
 	}

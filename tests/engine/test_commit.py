@@ -9,10 +9,11 @@ directories (trusted.overlay.opaque=y) in the upper dir; test_run_commit
 import io
 import json
 import os
+import shutil
 import stat
-import time
 import subprocess
 import tarfile
+import time
 
 import pytest
 
@@ -273,3 +274,24 @@ def test_export_and_commit_a_running_container(eng, busybox_tar):
     r = eng.hull("commit", "--pause=maybe", "bg1")
     assert r.returncode == 125 and "invalid --pause value" in r.err
     eng.ok("rm", "-f", "bg1", timeout=60)
+
+
+def test_commit_pauses_a_runc_container(eng, busybox_tar):
+    runc = shutil.which("runc") or "/usr/sbin/runc"
+    if not has_run(eng) or not os.access(runc, os.X_OK):
+        pytest.skip("needs `hull run` and runc")
+    eng.import_tar(busybox_tar, "busybox", "-c", 'CMD ["sh"]', "-c", "ENV PATH=/bin")
+    eng.ok("--runtime", runc, "run", "-d", "--name", "rc1", "busybox", "sh", "-c",
+           "echo r > /r; sleep 300", timeout=60)
+    for _ in range(500):
+        if "A /r" in eng.ok("diff", "rc1").out:
+            break
+        time.sleep(0.02)
+    # paused and resumed through runc pause / resume
+    eng.ok("commit", "rc1", "fromrunc")
+    assert eng.ok("inspect", "-f", "{{.State.Status}}", "rc1").out.strip() == "running"
+    r = subprocess.run([runc, "--root", str(eng.runroot / "ext-runtime"), "state",
+                        eng.ok("inspect", "-f", "{{.Id}}", "rc1").out.strip()], capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "running", r
+    assert eng.ok("run", "--rm", "fromrunc", "cat", "/r", timeout=60).out == "r\n"
+    eng.ok("rm", "-f", "rc1", timeout=60)
