@@ -106,11 +106,12 @@ $(O)/unit/%: tests/unit/%.c $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(wildcard te
 	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
 
 # hull under ASan+UBSan: HULL=build/san/hull make integration (or pytest
-# tests/engine) runs the engine's tests against it.
-$(O)/san/hull: $(ENG_SRC) $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(O)/hull-init $(wildcard src/engine/*.h)
+# tests/engine) runs the engine's tests against it (with the plain static
+# hull-monitor and hull-init beside it).
+$(O)/san/hull: $(ENG_SRC) $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(O)/hull-init $(O)/hull-monitor $(wildcard src/engine/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -Isrc/engine -o $@ $(ENG_SRC) $(SAN_LIB_OBJ) $(O)/src/lib/dmz-blob.o $(LIBS)
-	cp $(O)/hull-init $(O)/san/hull-init
+	cp $(O)/hull-init $(O)/hull-monitor $(O)/san/
 
 .PHONY: hull-san
 hull-san: $(O)/san/hull

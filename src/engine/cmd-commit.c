@@ -168,19 +168,30 @@ int cmd_commit(int argc, char **argv)
 	}
 	o.changes = changes;
 	o.excludes = c.excludes;
+	/* the history says what the container ran, as docker's */
+	_cleanup_free_ char *created_by = NULL;
+	size_t cb_len = 0;
+	FILE *cb = open_memstream(&created_by, &cb_len);
+	struct json_object *args = jget(c.rec, "Args");
+	if (cb) {
+		fputs(jstr(c.rec, "Path") ?: "", cb);
+		for (size_t i = 0; args && json_object_is_type(args, json_type_array) &&
+				   i < json_object_array_length(args); i++)
+			fprintf(cb, " %s", json_object_get_string(json_object_array_get_idx(args, i)) ?: "");
+		fclose(cb);
+		if (created_by && *created_by)
+			o.created_by = created_by;
+	}
 	/* as docker: a running container is frozen while its layer is read,
 	 * so the layer is one instant of it (--pause=false to not) */
 	_cleanup_close_ int lock = -1;
 	_cleanup_free_ char *rt = NULL;
 	bool paused = false;
+	const char *ext = jstr(jget(c.rec, "HostConfig"), "Runtime"); /* an external OCI runtime */
 	if (pause && streq(ctr_status(c.rec), "running")) {
-		if (jstr(jget(c.rec, "HostConfig"), "Runtime")) {
-			ctr_done(&c);
-			return cli_usage("commit", "cannot pause a container of an external --runtime: use --pause=false");
-		}
 		lock = ctr_lock(c.id);
 		rt = eng_runtime_root();
-		r = hull_container_pause(rt, c.id, &err);
+		r = ext ? extrt_pause(ext, c.id, true, &err) : hull_container_pause(rt, c.id, &err);
 		if (r < 0) {
 			ctr_done(&c);
 			return cli_fail(err, r, "pausing the container");
@@ -190,7 +201,7 @@ int cmd_commit(int argc, char **argv)
 	r = store_commit(s, c.upper, c.image, &o, argc - optind == 2 ? argv[optind + 1] : NULL, id, &err);
 	if (paused) {
 		_cleanup_error_ struct hull_error *rerr = NULL;
-		int rr = hull_container_resume(rt, c.id, &rerr);
+		int rr = ext ? extrt_pause(ext, c.id, false, &rerr) : hull_container_resume(rt, c.id, &rerr);
 		if (rr < 0)
 			cli_fail(rerr, rr, "resuming the container");
 	}

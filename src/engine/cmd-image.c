@@ -558,15 +558,156 @@ int cmd_rmi(int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 
+static const char history_usage[] =
+	"Usage: hull image history [OPTIONS] IMAGE\n"
+	"\n"
+	"Show the history of an image: one line per step, newest first.\n"
+	"\n"
+	"Options:\n"
+	"      --no-trunc   Don't truncate output\n"
+	"  -q, --quiet      Only show image IDs\n";
+
+int cmd_history(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_image_ struct image *img = NULL;
+	bool no_trunc = false, quiet = false;
+	int c, r;
+
+	while ((c = cli_getopt("history", argc, argv, "+:qh", opts)) != -1) {
+		switch (c) {
+		case 'T':
+			no_trunc = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(history_usage, stdout);
+			return 0;
+		default:
+			return HULL_EXIT_ENGINE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("history", "\"history\" requires exactly 1 argument");
+	r = open_store(&s);
+	if (r)
+		return r;
+	r = store_image_get(s, argv[optind], &img, &err);
+	if (r < 0)
+		return cli_fail(err, r, argv[optind]);
+	if (quiet) {
+		printf("%.*s\n", no_trunc ? 71 : 12, no_trunc ? img->id : img->id + 7);
+		return 0;
+	}
+	printf("%-14s %-24s %-45s %-9s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+	/* newest first; a step that made a layer gets the next layer's size
+	 * from the top */
+	size_t layer = img->n_layers;
+	for (size_t i = img->n_history; i-- > 0;) {
+		const struct image_history *h = &img->history[i];
+		char since[64], size[32] = "0B", id[80];
+		if (!h->empty_layer && layer > 0)
+			cli_human_size(img->layer_sizes[--layer], size, sizeof(size));
+		cli_human_since(h->created, since, sizeof(since));
+		if (i + 1 == img->n_history)
+			snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12, no_trunc ? img->id : img->id + 7);
+		else
+			snprintf(id, sizeof(id), "<missing>");
+		const char *by = h->created_by ?: "";
+		char by_short[64];
+		if (!no_trunc && strlen(by) > 45) {
+			snprintf(by_short, sizeof(by_short), "%.44s…", by);
+			by = by_short;
+		}
+		printf("%-14s %-24s %-45s %-9s %s\n", id, since, by, size, h->comment ?: "");
+	}
+	return 0;
+}
+
+static const char prune_usage[] =
+	"Usage: hull image prune [OPTIONS]\n"
+	"\n"
+	"Remove unused images: those without a name (with -a, every image) that no\n"
+	"container uses.\n"
+	"\n"
+	"Options:\n"
+	"  -a, --all     Remove all unused images, not just dangling ones\n"
+	"  -f, --force   Do not prompt for confirmation\n";
+
+static int image_prune(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_store_ struct store *s = NULL;
+	bool all = false, force = false;
+	int64_t bytes = 0;
+	char human[32];
+	int c, r;
+
+	while ((c = cli_getopt("image prune", argc, argv, "+:afh", opts)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			fputs(prune_usage, stdout);
+			return 0;
+		default:
+			return HULL_EXIT_ENGINE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage("image prune", "\"prune\" accepts no arguments");
+	if (!force) {
+		char answer[16] = "";
+		printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+		       all ? "images without at least one container associated to them" : "dangling images");
+		fflush(stdout);
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return 0;
+	}
+	r = open_store(&s);
+	if (r)
+		return r;
+	printf("Deleted Images:\n");
+	r = store_prune(s, all, print_action, NULL, &bytes, &err);
+	if (r < 0)
+		return cli_fail(err, r, "image prune");
+	cli_human_size(bytes, human, sizeof(human));
+	printf("\nTotal reclaimed space: %s\n", human);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
 static const char image_usage[] =
 	"Usage: hull image COMMAND\n"
 	"\n"
 	"Manage images.\n"
 	"\n"
 	"Commands:\n"
+	"  history     Show the history of an image\n"
 	"  import      Import the contents from a tarball to create a filesystem image\n"
 	"  inspect     Display detailed information on one or more images\n"
 	"  ls          List images\n"
+	"  prune       Remove unused images\n"
 	"  rm          Remove one or more images\n"
 	"  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n";
 
@@ -591,6 +732,10 @@ int cmd_image(int argc, char **argv)
 		return cmd_tag(argc, argv);
 	if (streq(sub, "import"))
 		return cmd_import(argc, argv);
+	if (streq(sub, "history"))
+		return cmd_history(argc, argv);
+	if (streq(sub, "prune"))
+		return image_prune(argc, argv);
 	fprintf(stderr, "hull: 'image %s' is not a hull command.\nSee 'hull image --help'\n", sub);
 	return HULL_EXIT_ENGINE;
 }

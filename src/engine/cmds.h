@@ -51,6 +51,7 @@ int cmd_rmi(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_history(int argc, char **argv); /* also `hull image history` */
 
 /* Containers (container-run.c, container-cmds.c, volume.c, ...): the
  * containers side. */

@@ -104,10 +104,23 @@ int image_fill_from_config(struct image *img, const char *json, struct hull_erro
 	img->architecture = opt_string(root, "architecture");
 	img->os = opt_string(root, "os");
 	struct json_object *hist = get(root, "history");
-	if (hist && json_object_is_type(hist, json_type_array) && json_object_array_length(hist) > 0)
-		img->comment = opt_string(json_object_array_get_idx(hist, json_object_array_length(hist) - 1), "comment");
+	size_t nh = hist && json_object_is_type(hist, json_type_array) ? json_object_array_length(hist) : 0;
+	if (nh > 0)
+		img->comment = opt_string(json_object_array_get_idx(hist, nh - 1), "comment");
+	img->history = calloc(nh + 1, sizeof(*img->history));
+	for (size_t i = 0; img->history && i < nh; i++) {
+		struct json_object *h = json_object_array_get_idx(hist, i), *e = get(h, "empty_layer");
+		if (!json_object_is_type(h, json_type_object))
+			continue;
+		img->history[img->n_history].created = opt_string(h, "created");
+		img->history[img->n_history].created_by = opt_string(h, "created_by");
+		img->history[img->n_history].comment = opt_string(h, "comment");
+		img->history[img->n_history].empty_layer = e && json_object_get_boolean(e);
+		img->n_history++;
+	}
 	json_object_put(root);
-	if (!img->env || !img->cmd || !img->entrypoint || !img->labels || !img->exposed_ports || !img->volumes)
+	if (!img->env || !img->cmd || !img->entrypoint || !img->labels || !img->exposed_ports || !img->volumes ||
+	    !img->history)
 		return hull_error_set(err, ENOMEM, "image %s", img->id);
 	return 0;
 }

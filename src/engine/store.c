@@ -516,6 +516,13 @@ void image_free(struct image *img)
 	free(img->comment);
 	free(img->architecture);
 	free(img->os);
+	free(img->layer_sizes);
+	for (size_t i = 0; i < img->n_history; i++) {
+		free(img->history[i].created);
+		free(img->history[i].created_by);
+		free(img->history[i].comment);
+	}
+	free(img->history);
 	free(img);
 }
 
@@ -547,7 +554,8 @@ static int read_blob(struct store *s, const char *digest, char **ret, struct hul
 	return 0;
 }
 
-static int image_from_record(struct store *s, struct json_object *rec, struct image **ret, struct hull_error **err)
+static int image_from_record(struct store *s, struct json_object *idx, struct json_object *rec, struct image **ret,
+			     struct hull_error **err)
 {
 	struct image *img = calloc(1, sizeof(*img));
 	struct json_object *names = jget(rec, "Names"), *layers = jget(rec, "Layers");
@@ -562,9 +570,10 @@ static int image_from_record(struct store *s, struct json_object *rec, struct im
 	img->names = calloc(nn + 1, sizeof(char *));
 	img->layer_dirs = calloc(nl + 1, sizeof(char *));
 	img->diff_ids = calloc(nl + 1, sizeof(char *));
+	img->layer_sizes = calloc(nl + 1, sizeof(int64_t));
 	img->n_layers = nl;
 	img->size = json_object_get_int64(jget(rec, "Size"));
-	if (!img->names || !img->layer_dirs || !img->diff_ids) {
+	if (!img->names || !img->layer_dirs || !img->diff_ids || !img->layer_sizes) {
 		image_free(img);
 		return -ENOMEM;
 	}
@@ -575,6 +584,7 @@ static int image_from_record(struct store *s, struct json_object *rec, struct im
 		img->layer_dirs[nl - 1 - i] = store_path(s, "layers/%s", hex);
 		if (asprintf(&img->diff_ids[i], "sha256:%s", hex) < 0)
 			img->diff_ids[i] = NULL;
+		img->layer_sizes[i] = json_object_get_int64(jget(jget(jget(idx, "layers"), hex), "size"));
 	}
 	r = read_blob(s, img->id, &cfg, err);
 	if (r == 0)
@@ -600,7 +610,7 @@ int store_image_get(struct store *s, const char *ref, struct image **ret, struct
 	if (r == 0)
 		r = index_resolve(idx, ref, &i, NULL, err);
 	if (r == 0)
-		r = image_from_record(s, json_object_array_get_idx(jget(idx, "images"), i), ret, err);
+		r = image_from_record(s, idx, json_object_array_get_idx(jget(idx, "images"), i), ret, err);
 	store_unlock(s);
 	return r;
 }
@@ -624,7 +634,7 @@ int store_image_list(struct store *s, struct image ***ret, size_t *ret_n, struct
 			r = -ENOMEM;
 		/* newest last in the index: list newest first */
 		for (size_t i = total; r == 0 && i-- > 0;) {
-			r = image_from_record(s, json_object_array_get_idx(imgs, i), &v[n], err);
+			r = image_from_record(s, idx, json_object_array_get_idx(imgs, i), &v[n], err);
 			if (r == 0)
 				n++;
 		}
@@ -1079,6 +1089,7 @@ static bool any_record_has(struct json_object *imgs, const char *key, const char
 struct garbage {
 	char **files, **dirs;
 	size_t n_files, n_dirs;
+	int64_t bytes; /* in the layers removed */
 };
 
 static void garbage_add(char ***v, size_t *n, char *p)
@@ -1108,6 +1119,7 @@ static void index_delete(struct store *s, struct json_object *idx, size_t i, str
 		if (!hex || !is_hex(hex, 64, 64) || any_record_has(imgs, "Layers", hex))
 			continue;
 		garbage_add(&g->dirs, &g->n_dirs, strdup(hex));
+		g->bytes += json_object_get_int64(jget(jget(jget(idx, "layers"), hex), "size"));
 		json_object_object_del(jget(idx, "layers"), hex);
 	}
 	for (size_t j = 0; blobs && j < json_object_array_length(blobs); j++) {
@@ -1234,6 +1246,47 @@ int store_remove(struct store *s, const char *ref, bool force, store_remove_fn f
 	}
 out:
 	store_unlock(s);
+	garbage_remove(&g);
+	return r;
+}
+
+int store_prune(struct store *s, bool all, store_remove_fn fn, void *data, int64_t *ret_bytes,
+		struct hull_error **err)
+{
+	_cleanup_json_ struct json_object *idx = NULL;
+	_cleanup_strv_ char **deleted = NULL;
+	struct garbage g = { 0 };
+	size_t n_deleted = 0;
+	int r;
+
+	r = store_lock(s, LOCK_EX, err);
+	if (r < 0)
+		return r;
+	r = index_load(s, &idx, err);
+	if (r < 0)
+		goto out;
+	struct json_object *imgs = jget(idx, "images");
+	for (size_t i = json_object_array_length(imgs); i-- > 0;) {
+		struct json_object *rec = json_object_array_get_idx(imgs, i);
+		const char *id = jstr(rec, "Id");
+		if (!id || (!all && json_object_array_length(jget(rec, "Names")) > 0) || store_image_in_use(s, id, NULL))
+			continue;
+		garbage_add(&deleted, &n_deleted, strdup(id));
+		index_delete(s, idx, i, &g);
+	}
+	if (n_deleted == 0)
+		goto out;
+	r = index_save(s, idx, err);
+	if (r == 0)
+		garbage_move(s, &g);
+out:
+	store_unlock(s);
+	if (r == 0) {
+		for (size_t i = 0; fn && i < n_deleted; i++)
+			fn("deleted", deleted[i], data);
+		if (ret_bytes)
+			*ret_bytes = g.bytes;
+	}
 	garbage_remove(&g);
 	return r;
 }

@@ -37,6 +37,12 @@
 
 struct store;
 
+/* One step of an image's history (its config's "history"), oldest first. */
+struct image_history {
+	char *created, *created_by, *comment; /* NULL when unset */
+	bool empty_layer;                     /* made no layer (a config change) */
+};
+
 /* One image, as the containers side needs it to make a rootfs and a spec.
  * String arrays are NULL-terminated (and never NULL themselves). */
 struct image {
@@ -60,6 +66,9 @@ struct image {
 	char *architecture;     /* "amd64", ... */
 	char *os;               /* "linux" */
 	int64_t size;           /* bytes in the unpacked layers (regular files) */
+	int64_t *layer_sizes;   /* the same per layer, BOTTOM FIRST (as diff_ids) */
+	struct image_history *history;
+	size_t n_history;
 };
 
 void image_free(struct image *img);
@@ -113,6 +122,13 @@ typedef void (*store_remove_fn)(const char *action /* "Untagged" or "Deleted" */
  * uses. */
 int store_remove(struct store *s, const char *ref, bool force, store_remove_fn fn, void *data,
 		 struct hull_error **err);
+
+/* `docker image prune`: deletes the images without a name (every image
+ * with all) that no container uses, and the layers only they used; fn
+ * gets ("deleted", id) for each, *ret_bytes the bytes of the layers
+ * removed. */
+int store_prune(struct store *s, bool all, store_remove_fn fn, void *data, int64_t *ret_bytes,
+		struct hull_error **err);
 
 /* true if <root>/containers/<any>/config.json has "Image": id; *ret_container
  * (if not NULL) gets the first such container's id (malloc'd). */

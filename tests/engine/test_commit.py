@@ -9,10 +9,11 @@ directories (trusted.overlay.opaque=y) in the upper dir; test_run_commit
 import io
 import json
 import os
+import shutil
 import stat
-import time
 import subprocess
 import tarfile
+import time
 
 import pytest
 
@@ -101,6 +102,21 @@ def test_commit_makes_a_layer_with_oci_whiteouts(eng, ctr):
     assert not os.path.exists(os.path.join(top, "data/secret"))
     assert img["GraphDriver"]["Data"]["LowerDir"].split(":")[1:] == \
         ctr["img"]["GraphDriver"]["Data"]["LowerDir"].split(":")
+
+
+def test_history(eng, ctr):
+    new = eng.ok("commit", "-m", "my change", "web", "mine:v2").out.strip()
+    lines = eng.ok("image", "history", "mine:v2").out.splitlines()
+    assert lines[0].split() == ["IMAGE", "CREATED", "CREATED", "BY", "SIZE", "COMMENT"]
+    assert len(lines) == 3
+    top, base = lines[1], lines[2]
+    assert top.startswith(new[7:19] + " ") and "hull commit" in top and top.endswith("my change")
+    # the new layer holds newfile (6 bytes, linked twice), newdir/f (1) and etc/passwd (22)
+    assert " 29B " in top
+    assert base.startswith("<missing> ") and "hull import" in base and base.split()[-1].endswith("MB")
+    assert eng.ok("image", "history", "-q", "mine:v2").out == new[7:19] + "\n"
+    r = eng.hull("image", "history", "nosuch")
+    assert r.returncode == 125 and "No such image: nosuch" in r.err
 
 
 def test_commit_without_name_and_by_id_prefix(eng, ctr):
@@ -200,6 +216,9 @@ def test_run_commit_run(eng, busybox_tar):
     assert eng.ok("diff", "web1").out.splitlines() == ["C /bin", "D /bin/ls", "A /newfile"]
     new = eng.ok("commit", "-c", 'CMD ["cat", "/newfile"]', "web1", "img2").out.strip()
     assert eng.inspect("img2")["Id"] == new
+    # its history tells what the container ran
+    assert "sh -c echo new > /newfile && rm /bin/ls && echo v > /data/vol" in \
+        eng.ok("image", "history", "--no-trunc", "img2").out.splitlines()[1]
     # the new image's default command sees the added file
     assert eng.ok("run", "--rm", "img2", timeout=60).out == "new\n"
     # the deleted file stays deleted, the volume's mount point is there, its content is not
@@ -255,3 +274,24 @@ def test_export_and_commit_a_running_container(eng, busybox_tar):
     r = eng.hull("commit", "--pause=maybe", "bg1")
     assert r.returncode == 125 and "invalid --pause value" in r.err
     eng.ok("rm", "-f", "bg1", timeout=60)
+
+
+def test_commit_pauses_a_runc_container(eng, busybox_tar):
+    runc = shutil.which("runc") or "/usr/sbin/runc"
+    if not has_run(eng) or not os.access(runc, os.X_OK):
+        pytest.skip("needs `hull run` and runc")
+    eng.import_tar(busybox_tar, "busybox", "-c", 'CMD ["sh"]', "-c", "ENV PATH=/bin")
+    eng.ok("--runtime", runc, "run", "-d", "--name", "rc1", "busybox", "sh", "-c",
+           "echo r > /r; sleep 300", timeout=60)
+    for _ in range(500):
+        if "A /r" in eng.ok("diff", "rc1").out:
+            break
+        time.sleep(0.02)
+    # paused and resumed through runc pause / resume
+    eng.ok("commit", "rc1", "fromrunc")
+    assert eng.ok("inspect", "-f", "{{.State.Status}}", "rc1").out.strip() == "running"
+    r = subprocess.run([runc, "--root", str(eng.runroot / "ext-runtime"), "state",
+                        eng.ok("inspect", "-f", "{{.Id}}", "rc1").out.strip()], capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "running", r
+    assert eng.ok("run", "--rm", "fromrunc", "cat", "/r", timeout=60).out == "r\n"
+    eng.ok("rm", "-f", "rc1", timeout=60)

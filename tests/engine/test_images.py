@@ -295,6 +295,31 @@ def test_rmi_refuses_an_image_a_container_uses(eng, busybox_tar, tmp_path):
     assert_store_empty(eng)
 
 
+def test_image_prune(eng, busybox_tar, tmp_path):
+    named = eng.import_tar(busybox_tar, "named")
+    dangling = eng.import_tar(busybox_tar)
+    used = eng.import_tar(busybox_tar, "used")
+    eng.ok("tag", "named", "used")  # `used` moves: its image is dangling, but a container uses it
+    eng.fake_container("c0ffee1234567890", used, tmp_path / "upper")
+    # without -f it asks; anything but y keeps everything
+    r = eng.ok("image", "prune", input="n\n")
+    assert "Are you sure you want to continue? [y/N]" in r.out
+    assert len(eng.index()["images"]) == 3
+    r = eng.ok("image", "prune", input="y\n")
+    assert f"deleted: {dangling}" in r.out and used not in r.out
+    assert "Total reclaimed space: 0B" in r.out  # the layer is shared with the others
+    assert sorted(i["Id"] for i in eng.index()["images"]) == sorted([named, used])
+    # -a: every image no container uses
+    r = eng.ok("image", "prune", "-a", "-f")
+    assert r.out.splitlines()[:2] == ["Deleted Images:", f"deleted: {named}"]
+    assert [i["Id"] for i in eng.index()["images"]] == [used]
+    assert len(eng.layer_dirs()) == 1
+    shutil.rmtree(eng.root / "containers" / "c0ffee1234567890")
+    r = eng.ok("image", "prune", "-af")
+    assert f"deleted: {used}" in r.out and re.search(r"Total reclaimed space: [0-9.]+MB", r.out), r
+    assert_store_empty(eng)
+
+
 # ---------------------------------------------------------------- whiteouts
 
 def test_whiteouts_become_overlay_whiteouts(eng, tmp_path):
