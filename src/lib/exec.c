@@ -104,10 +104,7 @@ static int ns_differing(pid_t pid, int *ret_flags, struct hull_error **err)
 __attribute__((noreturn)) static void child_fail(struct exec_child *c, const char *stage, int r,
 						 struct hull_error *err)
 {
-	char text[sizeof(((struct sync_msg *)0)->text)];
-
-	snprintf(text, sizeof(text), "%s: %s", stage, err && err->msg ? err->msg : strerror(r < 0 ? -r : r));
-	sync_send(c->sync_fd, SYNC_ERROR, err && err->code ? err->code : (r < 0 ? -r : r), text);
+	sync_send_error(c->sync_fd, stage, r, err);
 	_exit(255);
 }
 

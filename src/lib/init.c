@@ -40,10 +40,7 @@ struct init_state {
 /* Sends "<stage>: <message>" to the parent and ends the child. */
 __attribute__((noreturn)) static void fail(struct init_state *s, const char *stage, int r, struct hull_error *err)
 {
-	char text[sizeof(((struct sync_msg *)0)->text)];
-
-	snprintf(text, sizeof(text), "%s: %s", stage, err && err->msg ? err->msg : strerror(r < 0 ? -r : r));
-	sync_send(s->a->sync_fd, SYNC_ERROR, err ? err->code : (r < 0 ? -r : r), text);
+	sync_send_error(s->a->sync_fd, stage, r, err);
 	_exit(1);
 }
 

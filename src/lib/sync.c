@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -36,4 +37,13 @@ int sync_recv(int fd, struct sync_msg *msg)
 	 * leave the rest of the buffer (stale bytes) as part of it. */
 	msg->text[(size_t)n - offsetof(struct sync_msg, text) - 1] = '\0';
 	return msg->type;
+}
+
+int sync_send_error(int fd, const char *stage, int r, const struct hull_error *err)
+{
+	char text[sizeof(((struct sync_msg *)0)->text)];
+	int code = err ? err->code : (r < 0 ? -r : r);
+
+	snprintf(text, sizeof(text), "%s: %s", stage, err && err->msg ? err->msg : strerror(r < 0 ? -r : r));
+	return sync_send(fd, SYNC_ERROR, code, text);
 }

@@ -15,6 +15,8 @@
 #ifndef HULL_SYNC_H
 #define HULL_SYNC_H
 
+#include "error.h"
+
 #include <stddef.h>
 
 enum sync_type {
@@ -37,5 +39,9 @@ struct sync_msg {
 int sync_send(int fd, int type, int code, const char *text);
 /* Returns the message type, 0 on EOF, or a negative errno. */
 int sync_recv(int fd, struct sync_msg *msg);
+
+/* The child's report of a failure: SYNC_ERROR with "<stage>: <message>"
+ * (err's message, else strerror of r) and err's errno (else -r). */
+int sync_send_error(int fd, const char *stage, int r, const struct hull_error *err);
 
 #endif
