@@ -89,8 +89,10 @@ def main():
     ns_note = False
 
     out = []
-    out.append("### `run` lifecycle: %s sequential runs (after %s warm-up), busybox `/bin/true`"
-               % (n, env("BENCH_FACT_WARMUP")))
+    run_gap = float(env("BENCH_FACT_RUN_GAP") or 0)
+    run_how = "isolated (%g s untimed sleep before each)" % run_gap if run_gap > 0 else "sequential"
+    out.append("### `run` lifecycle: %s %s runs (after %s warm-up), busybox `/bin/true`"
+               % (n, run_how, env("BENCH_FACT_WARMUP")))
     out.append("")
     out.append("| runtime | version | ms/run mean | median | p90 | ratio vs hullrt "
                "| peak RSS KiB | command (per run) |")

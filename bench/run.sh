@@ -14,6 +14,8 @@
 #   BENCH_HYPERFINE=0       1: also cross-check each runtime with hyperfine
 #   BENCH_EXEC=1            also time `exec ID /bin/true` in a running
 #                           container (0: only the run lifecycle)
+#   BENCH_RUN_GAP=0         seconds slept (untimed) before each timed run:
+#                           isolated runs instead of back to back
 #   BENCH_EXEC_GAP=0        seconds slept (untimed) before each timed exec:
 #                           isolated execs instead of back-to-back ones
 #   BENCH_OUT=FILE          also write the report to FILE
@@ -165,7 +167,7 @@ for rt in $RUNTIMES; do
 	say "$rt ($p, $ver): $WARMUP warm-up + $N timed + $RSS_RUNS RSS runs$([ $ns = 1 ] && echo ', in a private mount ns without '"$UNIFIED")"
 	set_pre "$rt"
 	if ! run_child "${PRE[@]}" $PY "$HERE/driver.py" --runtime "$p" --root "$root" --bundle "$B" \
-		--prefix "$TAG-$rt" --runs "$N" --warmup "$WARMUP" --rss-runs "$RSS_RUNS" \
+		--prefix "$TAG-$rt" --runs "$N" --warmup "$WARMUP" --rss-runs "$RSS_RUNS" --gap "${BENCH_RUN_GAP:-0}" \
 		--log "$TMP/$rt.log" --out "$TMP/$rt.json"; then
 		die "$rt failed (see above)"
 	fi
@@ -204,7 +206,7 @@ export BENCH_FACT_N=$N BENCH_FACT_WARMUP=$WARMUP BENCH_FACT_RSS_RUNS=$RSS_RUNS \
 	BENCH_FACT_CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
 	BENCH_FACT_CGROUPS="$cg" BENCH_FACT_BUNDLE="$BUNDLE_HOW" \
 	BENCH_FACT_RSS_FLOOR="$( { /usr/bin/time -f %M "$B/rootfs/bin/busybox" true; } 2>&1 | tail -n1)" \
-	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_FACT_EXEC_GAP="${BENCH_EXEC_GAP:-0}"
+	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_FACT_EXEC_GAP="${BENCH_EXEC_GAP:-0}" BENCH_FACT_RUN_GAP="${BENCH_RUN_GAP:-0}"
 if [ -n "${BENCH_OUT:-}" ]; then
 	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS" | tee "$BENCH_OUT"
 else
