@@ -88,8 +88,17 @@ $(O)/hull-init: src/init/hull-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -Os -static -Wall -Wextra -s -o $@ $<
 
+# hull too is static-pie: dynamically, libarchive alone brings libxml2, ICU
+# and libstdc++ (20 libraries, about 2.3 ms of every `hull` command, for the
+# tar code only import/commit/export use).  ENG_LINK=dynamic links it as usual.
+ENG_LINK ?= static
+ENG_STATIC_LIBS = $(shell pkg-config --static --libs json-c libseccomp libcap libarchive libxml-2.0 libcrypto 2>/dev/null) -lstdc++
+ENG_GC := -Wl,--gc-sections
+ENG_LDFLAGS := $(if $(filter static,$(ENG_LINK)),-static-pie $(ENG_GC),-pie)
+ENG_LIBS = $(if $(filter static,$(ENG_LINK)),$(ENG_STATIC_LIBS),$(LIBS))
+
 $(O)/hull: $(ENG_OBJ) $(O)/libhull.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(ENG_OBJ) $(O)/libhull.a $(LIBS)
+	$(CC) $(CFLAGS) $(filter-out -pie,$(LDFLAGS)) $(ENG_LDFLAGS) -o $@ $(ENG_OBJ) $(O)/libhull.a $(ENG_LIBS)
 
 # A static probe copied into test rootfs: asks the container what it sees.
 $(O)/probe: tests/integration/probe.c

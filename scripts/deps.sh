@@ -3,6 +3,8 @@
 # Fast when everything is already there (dpkg is asked first).
 set -eu
 PKGS="build-essential pkg-config libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev
+      libacl1-dev libzstd-dev liblz4-dev libbz2-dev liblzma-dev zlib1g-dev nettle-dev
+      libxml2-dev libicu-dev
       busybox-static python3 python3-pytest iproute2 podman conmon uidmap procps
       containerd"
 missing=""

@@ -17,6 +17,23 @@
 #include "state.h"
 #include "util.h"
 
+/* The host's name for uid, from /etc/passwd itself (hull is linked
+ * statically: no NSS), else the number, as docker top prints. */
+static void user_name(long long uid, char *buf, size_t size)
+{
+	FILE *f = uid >= 0 ? fopen("/etc/passwd", "re") : NULL;
+	struct passwd *pw;
+
+	snprintf(buf, size, "%lld", uid);
+	while (f && (pw = fgetpwent(f)))
+		if ((long long)pw->pw_uid == uid) {
+			snprintf(buf, size, "%s", pw->pw_name);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
 static const struct option help_only[] = { { "help", no_argument, NULL, 'H' }, {} };
 
 static char *read_small(const char *path)
@@ -168,10 +185,9 @@ int cmd_top(int argc, char **argv)
 		for (ssize_t k = 0; k < len - 1; k++)
 			if (!buf[k])
 				buf[k] = ' ';
-		struct passwd *pw = uid >= 0 ? getpwuid((uid_t)uid) : NULL;
-		char uidbuf[32];
-		snprintf(uidbuf, sizeof(uidbuf), "%lld", uid);
-		printf("%-10s %-10d %-10lld %s\n", pw ? pw->pw_name : uidbuf, (int)pids[i], ppid, buf);
+		char user[64];
+		user_name(uid, user, sizeof(user));
+		printf("%-10s %-10d %-10lld %s\n", user, (int)pids[i], ppid, buf);
 	}
 	return 0;
 }
