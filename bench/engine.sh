@@ -163,7 +163,10 @@ remove_all() {
 
 cleanup() {
 	local rc=$?
-	trap - EXIT INT TERM
+	# A second Ctrl-C must not cut the cleanup short (its commands
+	# inherit the ignore too).
+	trap - EXIT
+	trap '' INT TERM
 	set +e
 	remove_all
 	if ! leftovers; then
