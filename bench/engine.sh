@@ -8,8 +8,11 @@
 #
 #   BENCH_N=50              timed runs per engine
 #   BENCH_WARMUP=3          untimed warm-up runs per engine
-#   BENCH_ENGINES="hull hull-crun hull-runc podman podman-runc"
-#   BENCH_HULL=build/hull
+#   BENCH_ENGINES="hull hull-crun hull-runc podman podman-runc hullrt"
+#                           (hullrt: the runtime alone, `hullrt run` of the
+#                           same rootfs as a bundle: a reference for what the
+#                           engine adds)
+#   BENCH_HULL=build/hull   (hullrt: build/hullrt next to it)
 #   BENCH_MEM_N=3           detached `sleep 1000` containers per engine for
 #                           the memory figures (0: skip them)
 #   BENCH_PODMAN_STORAGE=overlay   podman's storage driver; if a first run
@@ -23,7 +26,7 @@ PY=/usr/bin/python3
 N=${BENCH_N:-50}
 WARMUP=${BENCH_WARMUP:-3}
 MEM_N=${BENCH_MEM_N:-3}
-ENGINES=${BENCH_ENGINES:-hull hull-crun hull-runc podman podman-runc}
+ENGINES=${BENCH_ENGINES:-hull hull-crun hull-runc podman podman-runc hullrt}
 HULL=${BENCH_HULL:-$TOP/build/hull}
 CRUN=/usr/bin/crun
 RUNC=/usr/sbin/runc
@@ -42,6 +45,7 @@ case "$STORAGE" in overlay|vfs) ;; *) die "BENCH_PODMAN_STORAGE must be overlay 
 [ -x "$HULL" ] || die "hull not built ($HULL missing): run \`make\` first"
 HULL=$(cd "$(dirname "$HULL")" && pwd)/$(basename "$HULL")
 [ -x "$(dirname "$HULL")/hull-monitor" ] || die "$(dirname "$HULL")/hull-monitor missing: run \`make\` first"
+HULLRT=$(dirname "$HULL")/hullrt
 PODMAN=$(command -v podman 2>/dev/null || true)
 declare -A SKIP=()
 for e in $ENGINES; do
@@ -50,7 +54,8 @@ for e in $ENGINES; do
 	hull-crun) [ -x "$CRUN" ] || SKIP[$e]="$CRUN not installed";;
 	hull-runc|podman-runc) [ -x "$RUNC" ] || SKIP[$e]="$RUNC not installed";;
 	podman) ;;
-	*) die "unknown engine '$e' in BENCH_ENGINES (hull hull-crun hull-runc podman podman-runc)";;
+	hullrt) [ -x "$HULLRT" ] || SKIP[$e]="$HULLRT not built";;
+	*) die "unknown engine '$e' in BENCH_ENGINES (hull hull-crun hull-runc podman podman-runc hullrt)";;
 	esac
 	case "$e" in podman*) [ -n "$PODMAN" ] || SKIP[$e]="podman not installed";; esac
 done
@@ -121,6 +126,9 @@ hull_id_cgroups() {  # cgroup directories named after one of our hull ids
 podman_cgroups() {  # podman's cgroup parent and everything under it, deepest first
 	find /sys/fs/cgroup -type d \( -path "*/$TAG" -o -path "*/$TAG/*" \) 2>/dev/null | sort -r
 }
+hullrt_cgroups() {  # the reference hullrt container's (<own cgroup>/hull/$TAG-rt)
+	find /sys/fs/cgroup -type d -name "$TAG-rt" 2>/dev/null | sort -r
+}
 our_mounts() { awk -v t="$TMP" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
 
 # What is left; prints it and fails if anything is.
@@ -129,6 +137,7 @@ leftovers() {
 	x=$(alive_pids); [ -z "$x" ] || { say "left running: pids $(echo $x)"; left=1; }
 	x=$(hull_id_cgroups); [ -z "$x" ] || { say "cgroups of hull containers left:"; echo "$x" >&2; left=1; }
 	x=$(podman_cgroups); [ -z "$x" ] || { say "podman cgroups left:"; echo "$x" >&2; left=1; }
+	x=$(hullrt_cgroups); [ -z "$x" ] || { say "hullrt cgroups left:"; echo "$x" >&2; left=1; }
 	x=$(our_mounts); [ -z "$x" ] || { say "mounts left:"; echo "$x" >&2; left=1; }
 	return $left
 }
@@ -144,6 +153,7 @@ remove_all() {
 				wrap hull-crun "${H[@]}" rm -f "$id" >/dev/null 2>&1
 		done
 	fi
+	[ -d "$TMP/hullrt" ] && "$HULLRT" --root "$TMP/hullrt" delete --force "$TAG-rt" >/dev/null 2>&1
 	# podman's: its default runtime (crun) in the namespace, then the rest.
 	if [ -n "$PODMAN" ] && [ -d "$PR/root" ]; then
 		wrap podman "${PM[@]}" rm -a -f -t 0 >/dev/null 2>&1
@@ -157,7 +167,7 @@ remove_all() {
 	# rootfs), deepest first.
 	for m in $(our_mounts); do umount -l "$m"; done
 	# Cgroups: podman's parent tree, and any named after our hull ids.
-	for d in $(podman_cgroups) $(hull_id_cgroups); do rmdir "$d" 2>/dev/null; done
+	for d in $(podman_cgroups) $(hull_id_cgroups) $(hullrt_cgroups); do rmdir "$d" 2>/dev/null; done
 	set -e
 }
 
@@ -220,6 +230,19 @@ if [ "$podman_wanted" = 1 ]; then
 	fi
 fi
 
+# The reference hullrt row: the same rootfs as an OCI bundle (mkbundle's
+# default config, args true), state in $TMP/hullrt.
+if [[ " $ENGINES " == *" hullrt "* && -z "${SKIP[hullrt]:-}" ]]; then
+	mkdir -p "$TMP/rt-bundle" "$TMP/hullrt"
+	$PY - "$TMP/bundle/config.json" "$TMP/rt-bundle/config.json" "$TMP/bundle/rootfs" <<'EOF2'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["true"]
+c["root"]["path"] = sys.argv[3]
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+EOF2
+fi
+
 engine_cmd() {  # CMD=(...) for engine $1; the container runs `true`
 	case "$1" in
 	hull)        CMD=("${H[@]}" run --rm busybox true);;
@@ -227,6 +250,8 @@ engine_cmd() {  # CMD=(...) for engine $1; the container runs `true`
 	hull-runc)   CMD=("${H[@]}" --runtime "$RUNC" run --rm busybox true);;
 	podman)      CMD=("${PM[@]}" run --rm "${POPTS[@]}" "$IMG" true);;
 	podman-runc) CMD=("${PM[@]}" --runtime "$RUNC" run --rm "${POPTS[@]}" "$IMG" true);;
+	# `run` deletes the container before it returns: the same id every run.
+	hullrt)      CMD=("$HULLRT" --root "$TMP/hullrt" run --bundle "$TMP/rt-bundle" "$TAG-rt");;
 	esac
 }
 engine_version() {
@@ -236,6 +261,7 @@ engine_version() {
 	hull-runc)   echo "$("$HULL" --version | sed 's/^hull version //') + runc $("$RUNC" --version | sed -n 's/^runc version //p')";;
 	podman)      echo "$("$PODMAN" --version | sed 's/^podman version //') + crun $("$CRUN" --version | sed -n 's/^crun version //p'), conmon $(conmon --version | sed -n 's/^conmon version //p')";;
 	podman-runc) echo "$("$PODMAN" --version | sed 's/^podman version //') + runc $("$RUNC" --version | sed -n 's/^runc version //p'), conmon $(conmon --version | sed -n 's/^conmon version //p')";;
+	hullrt)      "$HULLRT" --version | head -n1 | sed 's/^.*version[: ]*//';;
 	esac
 }
 
@@ -303,6 +329,8 @@ fi
 sleep 0.5
 x=$(alive_pids); [ -z "$x" ] || die "processes left running after rm -f: $(echo $x)"
 x=$(hull_id_cgroups); [ -z "$x" ] || die "hull left cgroups of its containers:
+$x"
+x=$(hullrt_cgroups); [ -z "$x" ] || die "hullrt left cgroups of its container:
 $x"
 x=$(podman_cgroups | grep -v "/$TAG/conmon\$" | grep -v "/$TAG\$" || true)
 [ -z "$x" ] || die "podman left cgroups of its containers:
