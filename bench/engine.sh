@@ -229,6 +229,9 @@ if [ "$podman_wanted" = 1 ]; then
 		pm_import || { cat "$TMP/podman-import.log" >&2; die "podman import/run failed with vfs too"; }
 	fi
 fi
+# conmon's memory is measured when podman is (with its default runtime).
+podman_mem=0
+[[ " $ENGINES " == *" podman "* && -z "${SKIP[podman]:-}" ]] && podman_mem=1
 
 # The reference hullrt row: the same rootfs as an OCI bundle (mkbundle's
 # default config, args true), state in $TMP/hullrt.
@@ -302,7 +305,7 @@ if [ "$MEM_N" -gt 0 ]; then
 			die "container $id: parent of its init $pid is $(cat "/proc/$mon/comm"), not hull-monitor"
 		printf 'hull-monitor\t%s\t%s\n' "$mon" "$id" >>"$MEM"
 	done
-	if [ -n "$PODMAN" ] && [ -z "${SKIP[podman]:-}" ]; then
+	if [ "$podman_mem" = 1 ]; then
 		say "memory: $MEM_N detached \`podman run -d ... sleep 1000\` (crun$(need_ns podman && echo ', in the private mount ns'))"
 		for i in $(seq 1 "$MEM_N"); do
 			wrap podman "${PM[@]}" run -d --name "$TAG-m$i" "${POPTS[@]}" "$IMG" sleep 1000 >/dev/null ||
