@@ -3,7 +3,8 @@
 #   make            build build/hullrt and build/libhull.a
 #   make unit       unit tests, built with -fsanitize=address,undefined
 #   make check      dependencies, build, unit tests, integration tests (root)
-#   make bench      the benchmark in bench/ (root)
+#   make bench      the benchmark in bench/ (root); BENCH_ENGINE=1 adds bench-engine
+#   make bench-engine  hull against podman and hull --runtime crun/runc (root)
 
 CC      ?= gcc
 PKGS    := json-c libseccomp libcap libarchive libcrypto
@@ -34,7 +35,7 @@ SAN_LIB_OBJ := $(LIB_SRC:%.c=$(O)/san/%.o)
 
 PYTEST  := /usr/bin/python3 -m pytest
 
-.PHONY: all unit integration check deps bench clean
+.PHONY: all unit integration check deps bench bench-engine clean
 
 all: $(O)/hullrt $(O)/hull $(O)/hull-monitor $(O)/hull-init $(O)/libhull.a $(O)/probe
 
@@ -146,6 +147,10 @@ check: deps
 
 bench: all
 	./bench/run.sh
+	$(if $(filter 1,$(BENCH_ENGINE)),./bench/engine.sh)
+
+bench-engine: all
+	./bench/engine.sh
 
 clean:
 	rm -rf $(O)
