@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,40 @@ static bool is_hex_id(const char *s)
 	return true;
 }
 
+/* Removes a container directory that has no record and what it made
+ * under <runroot>. */
+static void sweep_partial(const char *id)
+{
+	_cleanup_free_ char *dir = ctr_dir(id), *run = ctr_run_dir(id), *merged = ctr_file(id, "merged");
+
+	umount2(merged, MNT_DETACH);
+	path_remove_tree(run);
+	path_remove_tree(dir);
+}
+
+/* Whether <containers>/<id> holds a record.  A directory without one is
+ * what a create killed before saving the record, or an rm killed while
+ * removing the directory, left: the create holds the containers lock
+ * until the record is saved, so with the lock free nobody is at work on
+ * it, and it goes.  Either way it is not listed: no command could use it. */
+static bool record_or_sweep(DIR *d, const char *id)
+{
+	_cleanup_free_ char *rec = NULL;
+
+	if (asprintf(&rec, "%s/config.json", id) < 0)
+		abort();
+	if (faccessat(dirfd(d), rec, F_OK, 0) == 0)
+		return true;
+	/* A lock on our own open file description: not ours if another
+	 * command (or this one, through another fd) holds it. */
+	if (flock(dirfd(d), LOCK_EX | LOCK_NB) < 0)
+		return false;
+	if (faccessat(dirfd(d), rec, F_OK, 0) < 0)
+		sweep_partial(id);
+	flock(dirfd(d), LOCK_UN);
+	return false;
+}
+
 char **ctr_list(void)
 {
 	_cleanup_free_ char *dir = NULL;
@@ -72,7 +107,7 @@ char **ctr_list(void)
 	if (!d)
 		return ids;
 	for (struct dirent *e; (e = readdir(d));) {
-		if (!is_hex_id(e->d_name))
+		if (!is_hex_id(e->d_name) || !record_or_sweep(d, e->d_name))
 			continue;
 		ids = realloc(ids, (n + 2) * sizeof(char *));
 		ids[n++] = strdup(e->d_name);

@@ -219,10 +219,14 @@ int volume_add_mount_spec(struct json_object *mounts, const char *spec)
 	return add_volume(mounts, spec, src, dst, rw);
 }
 
+/* Whether a volume is anonymous; one without its volume.json is what a
+ * command killed while creating it left (the record is written last, and
+ * a container using the volume would have written it): nobody named it
+ * for good, so it counts as anonymous and prune takes it. */
 static bool is_anonymous(const char *name)
 {
 	struct json_object *o = volume_info(name);
-	bool anon = o && jget(jget(o, "Labels"), ANON_LABEL);
+	bool anon = !o || jget(jget(o, "Labels"), ANON_LABEL);
 	json_object_put(o);
 	return anon;
 }
