@@ -151,6 +151,16 @@ static int do_copy(int rootfd, bool into, const char *ref, const char *cpath, co
 		struct stat tst;
 		_cleanup_close_ int ddir = -1;
 		const char *dname;
+		if (target >= 0 && S_ISREG(st.st_mode) && fstat(target, &tst) == 0 && S_ISREG(tst.st_mode)) {
+			/* A file onto an existing file (through a symlink too, as
+			 * docker): its content, written through the file resolved
+			 * in the root. */
+			_cleanup_close_ int in = open(hpath, O_RDONLY | O_CLOEXEC);
+			_cleanup_close_ int out = sys_openat2(rootfd, cpath, O_WRONLY | O_TRUNC | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
+			if (in < 0 || out < 0)
+				return -errno;
+			return copy_fd(in, out);
+		}
 		if (target >= 0 && fstat(target, &tst) == 0 && S_ISDIR(tst.st_mode)) {
 			ddir = sys_openat2(rootfd, *cpath ? cpath : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
 			dname = hbase;

@@ -362,3 +362,15 @@ def hull(busybox_tar):
     yield e
     problems = e.teardown()
     assert not problems, "; ".join(problems)
+
+
+def block_device_of(path):
+    """(device node, "MAJ:MIN") of the block device holding path, or None."""
+    st = os.stat(path)
+    mm = f"{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
+    try:
+        with open(f"/sys/dev/block/{mm}/uevent") as f:
+            name = dict(l.strip().split("=", 1) for l in f if "=" in l).get("DEVNAME")
+    except OSError:
+        return None
+    return (f"/dev/{name}", mm) if name and os.path.exists(f"/dev/{name}") else None

@@ -1,0 +1,118 @@
+"""Flags of issue 4 the other suites did not check the way a user would:
+limits that must hold (a CPU quota), the blkio and cpuset values, the
+long forms, --stop-timeout, unless-stopped, start -a -i, logs -f --tail -t,
+ps templates reaching into objects, rm -v keeping named volumes."""
+import json
+import os
+import re
+import time
+
+import pytest
+
+from .conftest import block_device_of, find_cgroup, wait_for
+
+
+def cg_read(controller, cid, name):
+    d = find_cgroup(controller, cid)
+    assert d, f"no {controller} cgroup for {cid}"
+    with open(os.path.join(d, name)) as f:
+        return f.read().strip()
+
+
+def test_cpu_quota_holds_a_busy_loop(hull):
+    cid = hull.run_d("--cpu-period", "100000", "--cpu-quota", "20000", "busybox", "sh", "-c", "while :; do :; done")
+    assert cg_read("cpu", cid, "cpu.cfs_period_us") == "100000"
+    assert cg_read("cpu", cid, "cpu.cfs_quota_us") == "20000"
+    hc = hull.inspect(cid)["HostConfig"]
+    assert hc["CpuPeriod"] == 100000 and hc["CpuQuota"] == 20000
+    usage = os.path.join(find_cgroup("cpuacct", cid), "cpuacct.usage")
+    wait_for(lambda: int(open(usage).read()) > 0, what="the loop to run")
+    t0, u0 = time.monotonic(), int(open(usage).read())
+    time.sleep(2)
+    t1, u1 = time.monotonic(), int(open(usage).read())
+    share = (u1 - u0) / 1e9 / (t1 - t0)
+    # 20% of one CPU, measured: a generous band, but far from a free loop
+    assert 0.02 < share < 0.40, share
+
+
+def test_cpuset_mems_and_blkio_values(hull):
+    bd = block_device_of(hull.tmp)
+    if not bd:
+        pytest.skip(f"{hull.tmp} is not on a block device")
+    dev, mm = bd
+    cid = hull.run_d("--cpuset-mems", "0", "--device-write-bps", f"{dev}:2mb", "--device-read-iops", f"{dev}:100",
+                     "--device-write-iops", f"{dev}:200", "--blkio-weight", "300", "busybox", "sleep", "1000")
+    assert cg_read("cpuset", cid, "cpuset.mems") == "0"
+    assert cg_read("blkio", cid, "blkio.throttle.write_bps_device") == f"{mm} {2 << 20}"
+    assert cg_read("blkio", cid, "blkio.throttle.read_iops_device") == f"{mm} 100"
+    assert cg_read("blkio", cid, "blkio.throttle.write_iops_device") == f"{mm} 200"
+    d = find_cgroup("blkio", cid)
+    weight = [f for f in ("blkio.weight", "blkio.bfq.weight") if os.path.exists(os.path.join(d, f))]
+    if weight:
+        assert cg_read("blkio", cid, weight[0]).split()[-1] == "300"
+    assert hull.inspect(cid)["HostConfig"]["BlkioWeight"] == 300
+
+
+def test_hostname_long_form_and_stop_timeout(hull):
+    assert hull.ok("run", "--rm", "--hostname", "longform", "busybox", "hostname") == "longform\n"
+    # sleep as PID 1 ignores TERM: stop without -t waits the container's own --stop-timeout, then KILLs
+    hull.run_d("--name", "st", "--stop-timeout", "1", "busybox", "sleep", "1000")
+    assert hull.inspect("st")["Config"]["StopTimeout"] == 1
+    hull.ok("stop", "st", timeout=8)
+    assert hull.inspect("st")["State"]["ExitCode"] == 137
+    r = hull("run", "--stop-timeout", "soon", "busybox", "true")
+    assert r.returncode == 125 and "--stop-timeout" in r.err
+
+
+def test_restart_unless_stopped(hull):
+    hull.run_d("--name", "us", "--restart", "unless-stopped", "busybox", "sh", "-c", "sleep 0.2; exit 1")
+    wait_for(lambda: hull.inspect("us")["RestartCount"] >= 2, timeout=20, what="restarts")
+    assert hull.inspect("us")["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    hull.ok("stop", "-t", "1", "us")
+    n = hull.inspect("us")["RestartCount"]
+    time.sleep(1)
+    assert hull.status("us") == "exited" and hull.inspect("us")["RestartCount"] == n
+
+
+def test_start_attach_interactive(hull):
+    hull.ok("create", "--name", "sai", "-i", "busybox", "sh", "-c", "read x; echo got $x; exit 4")
+    r = hull("start", "-a", "-i", "sai", input="hello\n")
+    assert r.returncode == 4 and r.out == "got hello\n", r
+
+
+def test_logs_follow_with_tail_and_timestamps(hull):
+    hull.run_d("--name", "lft", "busybox", "sh", "-c", "echo l1; echo l2; echo l3; sleep 1; echo late")
+    wait_for(lambda: "l3" in hull.ok("logs", "lft"), what="three lines")
+    r = hull("logs", "-f", "--tail", "1", "-t", "lft", timeout=20)
+    assert r.returncode == 0, r
+    lines = r.out.splitlines()
+    assert [l.split(" ", 1)[1] for l in lines] == ["l3", "late"], r.out
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z ", l) for l in lines)
+    assert hull("logs", "--tail", "x", "lft").returncode == 125
+
+
+def test_ps_format_reaches_into_objects(hull):
+    hull.run_d("--name", "pf", "-l", "tier=web", "busybox", "sleep", "1000")
+    assert hull.ok("ps", "--format", "{{.Names}} {{.Labels.tier}} {{.State}}") == "pf web running\n"
+    assert hull.ok("ps", "--format", "{{json .Labels}}") == '{"tier":"web"}\n'
+    row = json.loads(hull.ok("ps", "--format", "json"))
+    assert row["Names"] == "pf" and row["State"] == "running" and len(row["ID"]) == 12
+    assert json.loads(hull.ok("ps", "--no-trunc", "--format", "json"))["ID"] == hull.inspect("pf")["Id"]
+    r = hull("ps", "--format", "{{.Names")
+    assert r.returncode == 125 and r.err.startswith("hull: ")
+
+
+def test_rm_v_removes_anonymous_volumes_only(hull):
+    cid = hull.run_d("-v", "keepme:/n", "-v", "/anon", "busybox", "sh", "-c", "echo n > /n/f; echo a > /anon/f")
+    hull.wait_status(cid, "exited")
+    mounts = {m["Destination"]: m for m in hull.inspect(cid)["Mounts"]}
+    anon = mounts["/anon"]["Source"]
+    hull.ok("rm", "-v", cid)
+    assert not os.path.exists(anon)
+    assert (hull.root / "volumes" / "keepme" / "_data" / "f").read_text() == "n\n"
+    assert hull.ok("volume", "ls", "-q").split() == ["keepme"]
+    # prune without -a leaves the named one too; with -a it goes
+    hull.ok("volume", "prune", "-f")
+    assert hull.ok("volume", "ls", "-q").split() == ["keepme"]
+    hull.ok("volume", "prune", "-a", "-f")
+    assert hull.ok("volume", "ls", "-q") == ""
