@@ -225,14 +225,13 @@ void volume_copy_up(struct json_object *rec)
 
 int cmd_cp(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'H' }, {} };
 	const char *cpath = NULL, *hpath;
 	_cleanup_free_ char *ref = NULL, *id = NULL;
 	bool into;
 	int c, r;
 
-	while ((c = eng_getopt("cp", argc, argv, "+:", opts)) != -1)
-		return c == 'H' ? eng_help("cp") : EXIT_ENGINE;
+	if ((c = eng_help_only("cp", argc, argv)) >= 0)
+		return c;
 	if (argc - optind != 2)
 		return eng_usage_error("cp", "requires exactly 2 arguments");
 	if ((ref = split_container(argv[optind], &cpath))) {

@@ -138,6 +138,35 @@ int ctr_lock(const char *id)
 	return fd;
 }
 
+int ctr_each(const char *cmd, int argc, char **argv, bool echo,
+	     int (*fn)(const char *ref, const char *id, void *data), void *data)
+{
+	int ret = 0;
+
+	if (optind >= argc)
+		return eng_usage_error(cmd, "requires at least 1 argument");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_free_ char *id = ctr_resolve(argv[i]);
+		if (!id || fn(argv[i], id, data) != 0) {
+			ret = EXIT_ENGINE;
+			continue;
+		}
+		if (echo)
+			printf("%s\n", argv[i]);
+	}
+	return ret;
+}
+
+struct json_object *ctr_load_or_fail(const char *id)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	struct json_object *rec = ctr_load(id, &err);
+
+	if (!rec)
+		eng_fail(err, -ENOENT, "cannot load the container");
+	return rec;
+}
+
 char *ctr_name_owner(const char *name)
 {
 	_cleanup_strv_ char **ids = ctr_list();

@@ -117,6 +117,33 @@ const char *eng_human_duration(int64_t secs, char *buf, size_t size)
 	return buf;
 }
 
+const char *eng_human_since(const char *rfc3339, char *buf, size_t size)
+{
+	int64_t t = eng_parse_time(rfc3339);
+	char d[64];
+
+	if (t < 0)
+		snprintf(buf, size, "N/A");
+	else
+		snprintf(buf, size, "%s ago", eng_human_duration((int64_t)time(NULL) - t, d, sizeof(d)));
+	return buf;
+}
+
+/* go-units HumanSize: decimal units, 4 significant digits, "%.4g%s". */
+const char *eng_human_size(long long bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	while (v >= 1000 && i + 1 < ARRAY_SIZE(units)) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, size, "%.4g%s", v, units[i]);
+	return buf;
+}
+
 void eng_random_hex(char *out, size_t n)
 {
 	unsigned char b[64];
@@ -322,6 +349,23 @@ char *eng_format(const char *fmt, struct json_object *o)
 	}
 	fclose(out);
 	return buf;
+}
+
+int eng_print_objects(const char *format, struct json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+
+	if (!format) {
+		printf("%s\n", n ? json_object_to_json_string_ext(arr, ENG_JSON_PRETTY) : "[]");
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *line = eng_format(format, json_object_array_get_idx(arr, i));
+		if (!line)
+			return EXIT_ENGINE;
+		printf("%s\n", line);
+	}
+	return 0;
 }
 
 int64_t eng_parse_bytes(const char *s)

@@ -58,11 +58,19 @@ int eng_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int eng_getopt(const char *cmd, int argc, char **argv, const char *optstring, const struct option *longopts);
 /* Prints a command's --help text; returns 0. */
 int eng_help(const char *cmd);
+/* For a command whose only option is --help: parses the options; returns
+ * -1 to go on, else the exit status (0 after the help, 125 after a usage
+ * error). */
+int eng_help_only(const char *cmd, int argc, char **argv);
 
 char *eng_now(void);                         /* RFC 3339 with nanoseconds, UTC, malloc'd */
 int64_t eng_parse_time(const char *rfc3339); /* seconds since the epoch, or -1 */
 /* Docker's "About a minute", "3 seconds", ... into buf. */
 const char *eng_human_duration(int64_t secs, char *buf, size_t size);
+/* "3 minutes ago" from an RFC 3339 time ("N/A" if there is none) into buf. */
+const char *eng_human_since(const char *rfc3339, char *buf, size_t size);
+/* "1.5MB" (decimal units, as docker) into buf. */
+const char *eng_human_size(long long bytes, char *buf, size_t size);
 void eng_random_hex(char *out, size_t n_bytes); /* 2*n_bytes hex digits + NUL */
 
 /* Reads a JSON file (NULL and *err set if missing or bad). */
@@ -86,6 +94,10 @@ struct json_object *jstrv(char **v); /* NULL-terminated vector -> array (NULL ->
  * and "\n" escapes; `table` prefixes ignored.  Returns malloc'd text or
  * NULL after printing an error. */
 char *eng_format(const char *fmt, struct json_object *o);
+/* What an inspect command prints: each object of arr through format, or
+ * (format NULL) the array as pretty JSON.  Returns 0, or 125 after a bad
+ * format was reported. */
+int eng_print_objects(const char *format, struct json_object *arr);
 
 /* The exit status for a failed create or exec: 127 when the command is
  * not found, 126 when it cannot be run, else 125; *ret_msg and *ret_len the
@@ -107,6 +119,15 @@ char *eng_runtime_root(void);      /* <runroot>/runtime */
 char *ctr_resolve(const char *ref);
 /* As ctr_resolve() but silent; *ret_err gets the message. */
 char *ctr_lookup(const char *ref, struct hull_error **err);
+/* For a command on CONTAINER...: calls fn(ref, id, data) for each of
+ * argv[optind..] (a usage error if there is none), printing those not
+ * found.  fn returns 0 or an exit status, its error printed; after a 0
+ * the name given is printed when echo is set.  Returns 0, or 125 if any
+ * failed. */
+int ctr_each(const char *cmd, int argc, char **argv, bool echo,
+	     int (*fn)(const char *ref, const char *id, void *data), void *data);
+/* ctr_load() that prints "hull: <why>" when the record cannot be read. */
+struct json_object *ctr_load_or_fail(const char *id);
 
 /* Loads the record, with State refreshed from the live processes (a
  * container whose monitor and init are gone is reported exited). */
@@ -197,6 +218,11 @@ int extrt_create(const char *runtime, const char *id, const char *bundle, const 
 		 struct hull_error **err);
 int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
 void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
+/* Calls fn with "<hierarchy><our own cgroup>/hull[/<id>]" (runc places a
+ * relative cgroupsPath "hull/<id>" under its caller's cgroup) and the
+ * hierarchy's controllers ("" for cgroup2) for each hierarchy this
+ * process is in, until fn returns true. */
+void extrt_cgroup_dirs(const char *id, bool (*fn)(const char *dir, const char *controllers, void *data), void *data);
 /* RUNTIME pause / resume ID. */
 int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_error **err);
 /* RUNTIME update --resources FILE ID (FILE: linux.resources as JSON). */

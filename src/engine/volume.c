@@ -405,16 +405,9 @@ static int volume_inspect(int argc, char **argv)
 			ret = eng_error("no such volume: '%s'", argv[i]);
 			continue;
 		}
-		if (format) {
-			_cleanup_free_ char *line = eng_format(format, o);
-			if (line)
-				printf("%s\n", line);
-			json_object_put(o);
-		} else
-			json_object_array_add(arr, o);
+		json_object_array_add(arr, o);
 	}
-	if (!format)
-		printf("%s\n", json_object_to_json_string_ext(arr, ENG_JSON_PRETTY));
+	ret = eng_print_objects(format, arr) ?: ret;
 	json_object_put(arr);
 	return ret;
 }
