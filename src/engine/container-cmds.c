@@ -361,7 +361,7 @@ static void request_stop(const char *id)
 	_cleanup_free_ char *run = ctr_run_dir(id), *flag = NULL;
 	if (asprintf(&flag, "%s/stop-requested", run) < 0)
 		abort();
-	eng_write_file(flag, "", 0, 0600, NULL);
+	eng_write_file(flag, "", 0, 0600, false, NULL);
 }
 
 /* Waits up to timeout_ms (-1: forever) for the container to stop. */

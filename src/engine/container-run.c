@@ -577,14 +577,7 @@ static int create_container(struct run_req *q, char **ret_id)
 	json_object_put(args);
 	jset(rec, "Args", rest);
 	struct json_object *st = json_object_new_object();
-	jset(st, "Status", json_object_new_string("created"));
-	jset(st, "Running", json_object_new_boolean(false));
-	jset(st, "Paused", json_object_new_boolean(false));
-	jset(st, "Restarting", json_object_new_boolean(false));
-	jset(st, "OOMKilled", json_object_new_boolean(false));
-	jset(st, "Dead", json_object_new_boolean(false));
-	jset(st, "Pid", json_object_new_int(0));
-	jset(st, "ExitCode", json_object_new_int(0));
+	ctr_state_set(st, "created", 0, 0, false);
 	jset(st, "Error", json_object_new_string(""));
 	jset(st, "StartedAt", json_object_new_string("0001-01-01T00:00:00Z"));
 	jset(st, "FinishedAt", json_object_new_string("0001-01-01T00:00:00Z"));
@@ -723,7 +716,7 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 	}
 	volume_copy_up(rec);
 	spec = specgen(id, rec, &err);
-	if (!spec || (r = eng_write_file(bundle_cfg, spec, strlen(spec), 0600, &err)) < 0) {
+	if (!spec || (r = eng_write_file(bundle_cfg, spec, strlen(spec), 0600, false, &err)) < 0) {
 		rootfs_umount(rec);
 		json_object_put(rec);
 		return eng_fail(err, -EINVAL, "cannot make the container's spec");
@@ -916,7 +909,7 @@ static int apply_limits(const char *id, struct json_object *rec, struct hull_err
 		if (r >= 0)
 			r = extrt_update(runtime, id, file, err);
 		if (r >= 0 && asprintf(&bundle_cfg, "%s/config.json", run) >= 0)
-			eng_write_file(bundle_cfg, json, strlen(json), 0600, NULL);
+			eng_write_file(bundle_cfg, json, strlen(json), 0600, false, NULL);
 		return r;
 	}
 	if ((r = hull_spec_parse(json, strlen(json), &spec, err)) < 0)
@@ -932,7 +925,7 @@ static int apply_limits(const char *id, struct json_object *rec, struct hull_err
 		r = hull_cgroup_apply(cg, &spec->linux.resources, err);
 	/* The bundle follows, for a restart's spec to match. */
 	if (r >= 0 && asprintf(&bundle_cfg, "%s/config.json", run) >= 0)
-		eng_write_file(bundle_cfg, json, strlen(json), 0600, NULL);
+		eng_write_file(bundle_cfg, json, strlen(json), 0600, false, NULL);
 	hull_cgroup_free(cg);
 	hull_state_free(st);
 	hull_spec_free(spec);

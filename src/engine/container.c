@@ -288,17 +288,23 @@ bool ctr_is_running(struct json_object *rec)
 	return streq(s, "running") || streq(s, "paused") || streq(s, "restarting");
 }
 
+void ctr_state_set(struct json_object *st, const char *status, pid_t pid, int exit_code, bool oom)
+{
+	jset(st, "Status", json_object_new_string(status));
+	jset(st, "Running", json_object_new_boolean(streq(status, "running")));
+	jset(st, "Paused", json_object_new_boolean(false));
+	jset(st, "Restarting", json_object_new_boolean(false));
+	jset(st, "OOMKilled", json_object_new_boolean(oom));
+	jset(st, "Dead", json_object_new_boolean(false));
+	jset(st, "Pid", json_object_new_int(pid));
+	jset(st, "ExitCode", json_object_new_int(exit_code));
+}
+
 void ctr_state_set_exited(struct json_object *rec, int exit_code, bool oom, const char *finished)
 {
 	struct json_object *st = jget(rec, "State");
 
-	jset(st, "Status", json_object_new_string("exited"));
-	jset(st, "Running", json_object_new_boolean(false));
-	jset(st, "Paused", json_object_new_boolean(false));
-	jset(st, "Restarting", json_object_new_boolean(false));
-	jset(st, "Pid", json_object_new_int(0));
-	jset(st, "ExitCode", json_object_new_int(exit_code));
-	jset(st, "OOMKilled", json_object_new_boolean(oom));
+	ctr_state_set(st, "exited", 0, exit_code, oom);
 	if (finished)
 		jset(st, "FinishedAt", json_object_new_string(finished));
 }

@@ -178,17 +178,32 @@ struct json_object *eng_json_read(const char *path, struct hull_error **err)
 	return o;
 }
 
-int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, struct hull_error **err)
+int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, bool durable,
+		   struct hull_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t done = 0;
 
-	if (asprintf(&tmp, "%s.tmp%d", path, getpid()) < 0)
+	if (asprintf(&tmp, "%s.tmp-%d", path, getpid()) < 0)
 		return -ENOMEM;
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return hull_error_set(err, errno, "cannot write '%s'", path);
-	if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
-		int r = hull_error_set(err, errno ? errno : EIO, "cannot write '%s'", path);
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = hull_error_set(err, errno, "cannot write '%s'", path);
+			unlink(tmp);
+			return r;
+		}
+		done += (size_t)n;
+	}
+	/* Durable before it replaces the old one: a crash leaves either. */
+	if ((durable && fsync(fd) < 0) || rename(tmp, path) < 0) {
+		int r = hull_error_set(err, errno, "cannot write '%s'", path);
 		unlink(tmp);
 		return r;
 	}
@@ -198,7 +213,7 @@ int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, 
 int eng_json_write(const char *path, struct json_object *obj, struct hull_error **err)
 {
 	const char *text = json_object_to_json_string_ext(obj, ENG_JSON_PRETTY);
-	return eng_write_file(path, text, strlen(text), 0600, err);
+	return eng_write_file(path, text, strlen(text), 0600, false, err);
 }
 
 struct json_object *jget(struct json_object *o, const char *key)

@@ -77,7 +77,11 @@ void eng_random_hex(char *out, size_t n_bytes); /* 2*n_bytes hex digits + NUL */
 struct json_object *eng_json_read(const char *path, struct hull_error **err);
 /* Writes obj to path with write-then-rename. */
 int eng_json_write(const char *path, struct json_object *obj, struct hull_error **err);
-int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, struct hull_error **err);
+/* Writes text to path through "<path>.tmp-<pid>" and rename: a reader
+ * sees the old file or the new one, never half of it; durable: fsync'd
+ * before the rename, so that a crash of the machine too leaves either. */
+int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, bool durable,
+		   struct hull_error **err);
 
 /* Object lookups that tolerate NULL and absent keys. */
 struct json_object *jget(struct json_object *o, const char *key);
@@ -152,6 +156,9 @@ const char *ctr_status(struct json_object *rec);
 bool ctr_is_running(struct json_object *rec); /* running or paused */
 
 /* Marks the record's state (fields given; NULL strings left as they are). */
+/* Sets State's Status, Running, Paused, Restarting, OOMKilled, Dead, Pid
+ * and ExitCode as they are for that status. */
+void ctr_state_set(struct json_object *st, const char *status, pid_t pid, int exit_code, bool oom);
 void ctr_state_set_exited(struct json_object *rec, int exit_code, bool oom, const char *finished);
 
 /* Removes everything of a stopped container: unmounts the rootfs, deletes

@@ -249,15 +249,8 @@ static void set_running(struct json_object *rec, void *data)
 	struct json_object *st = jget(rec, "State");
 	_cleanup_free_ char *now = eng_now();
 
-	jset(st, "Status", json_object_new_string("running"));
-	jset(st, "Running", json_object_new_boolean(true));
-	jset(st, "Paused", json_object_new_boolean(false));
-	jset(st, "Restarting", json_object_new_boolean(false));
-	jset(st, "OOMKilled", json_object_new_boolean(false));
-	jset(st, "Dead", json_object_new_boolean(false));
-	jset(st, "Pid", json_object_new_int(m->pid));
+	ctr_state_set(st, "running", m->pid, 0, false);
 	jset(st, "PidStartTime", json_object_new_int64((int64_t)hull_pid_start_time(m->pid)));
-	jset(st, "ExitCode", json_object_new_int(0));
 	jset(st, "Error", json_object_new_string(""));
 	jset(st, "StartedAt", json_object_new_string(now));
 	jset(st, "FinishedAt", json_object_new_string("0001-01-01T00:00:00Z"));
@@ -716,7 +709,7 @@ static void write_pid_file(struct mon *m)
 
 	if (asprintf(&p, "%s/monitor.pid", m->run_dir) < 0)
 		abort();
-	eng_write_file(p, buf, (size_t)n, 0644, NULL);
+	eng_write_file(p, buf, (size_t)n, 0644, false, NULL);
 }
 
 _Noreturn void monitor_run(const struct monitor_opts *o, int status_fd)
