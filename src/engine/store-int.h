@@ -57,6 +57,11 @@ int store_index_save(struct store *s, struct json_object *idx, struct hull_error
  * *ret_by_name whether it was found by a name. */
 int store_index_resolve(struct json_object *idx, const char *ref, size_t *ret_i, bool *ret_by_name,
 			struct hull_error **err);
+/* store_lock(how), store_index_load() and, with a ref, store_index_resolve():
+ * what every reader and writer of the index starts with.  Unless the lock
+ * failed (an error returned first), the lock is held: the caller unlocks. */
+int store_index_open(struct store *s, int how, const char *ref, struct json_object **ret_idx, size_t *ret_i,
+		     bool *ret_by_name, struct hull_error **err);
 bool store_is_hex(const char *s, size_t min, size_t max);
 bool store_names_have(struct json_object *rec, const char *name);
 /* blobs/sha256/<hex of digest>, read whole. */

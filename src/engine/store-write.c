@@ -402,12 +402,7 @@ int store_tag(struct store *s, const char *src, const char *ref, struct hull_err
 	r = store_parse_ref(ref, &name, err);
 	if (r < 0)
 		return r;
-	r = store_lock(s, LOCK_EX, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r == 0)
-		r = store_index_resolve(idx, src, &i, NULL, err);
+	r = store_index_open(s, LOCK_EX, src, &idx, &i, NULL, err);
 	if (r == 0) {
 		struct json_object *rec = json_object_array_get_idx(jget(idx, "images"), i);
 		if (!store_names_have(rec, name)) {
@@ -526,12 +521,7 @@ int store_remove(struct store *s, const char *ref, bool force, store_remove_fn f
 	size_t i;
 	int r;
 
-	r = store_lock(s, LOCK_EX, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r == 0)
-		r = store_index_resolve(idx, ref, &i, &by_name, err);
+	r = store_index_open(s, LOCK_EX, ref, &idx, &i, &by_name, err);
 	if (r < 0)
 		goto out;
 	struct json_object *rec = json_object_array_get_idx(jget(idx, "images"), i);
@@ -608,10 +598,7 @@ int store_prune(struct store *s, bool all, store_remove_fn fn, void *data, int64
 	size_t n_deleted = 0;
 	int r;
 
-	r = store_lock(s, LOCK_EX, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
+	r = store_index_open(s, LOCK_EX, NULL, &idx, NULL, NULL, err);
 	if (r < 0)
 		goto out;
 	struct json_object *imgs = jget(idx, "images");
@@ -663,12 +650,7 @@ int store_commit(struct store *s, const char *upper_dir, const struct image *bas
 	if (r < 0)
 		return r;
 	/* the base's record, as it is now */
-	r = store_lock(s, LOCK_SH, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r == 0)
-		r = store_index_resolve(idx, base->id, &i, NULL, err);
+	r = store_index_open(s, LOCK_SH, base->id, &idx, &i, NULL, err);
 	if (r == 0)
 		base_rec = json_object_get(json_object_array_get_idx(jget(idx, "images"), i));
 	store_unlock(s);

@@ -521,18 +521,26 @@ static int image_from_record(struct store *s, struct json_object *idx, struct js
 	return 0;
 }
 
+int store_index_open(struct store *s, int how, const char *ref, struct json_object **ret_idx, size_t *ret_i,
+		     bool *ret_by_name, struct hull_error **err)
+{
+	int r = store_lock(s, how, err);
+
+	if (r < 0)
+		return r;
+	r = store_index_load(s, ret_idx, err);
+	if (r == 0 && ref)
+		r = store_index_resolve(*ret_idx, ref, ret_i, ret_by_name, err);
+	return r;
+}
+
 int store_image_get(struct store *s, const char *ref, struct image **ret, struct hull_error **err)
 {
 	_cleanup_json_ struct json_object *idx = NULL;
 	size_t i;
 	int r;
 
-	r = store_lock(s, LOCK_SH, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r == 0)
-		r = store_index_resolve(idx, ref, &i, NULL, err);
+	r = store_index_open(s, LOCK_SH, ref, &idx, &i, NULL, err);
 	if (r == 0)
 		r = image_from_record(s, idx, json_object_array_get_idx(jget(idx, "images"), i), ret, err);
 	store_unlock(s);
@@ -546,10 +554,7 @@ int store_image_list(struct store *s, struct image ***ret, size_t *ret_n, struct
 	size_t n = 0;
 	int r;
 
-	r = store_lock(s, LOCK_SH, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
+	r = store_index_open(s, LOCK_SH, NULL, &idx, NULL, NULL, err);
 	if (r == 0) {
 		struct json_object *imgs = jget(idx, "images");
 		size_t total = json_object_array_length(imgs);
