@@ -162,6 +162,31 @@ static int ns_mode(struct run_req *q, const char *flag, const char *key, const c
 	return bad_value(q->cmd, flag, v, "expected one of the modes in --help, or container:NAME");
 }
 
+/* The flags taking a whole number in a range, into Config or HostConfig. */
+static const struct int_flag {
+	int opt;
+	const char *flag, *key;
+	long long min, max;
+	const char *why;
+	bool in_config;
+} int_flags[] = {
+	{ OPT_STOP_TIMEOUT, "--stop-timeout", "StopTimeout", -1, INT_MAX, "must be a number of seconds", true },
+	{ 'c', "--cpu-shares", "CpuShares", 2, 262144, "must be a number from 2 to 262144", false },
+	{ OPT_CPU_PERIOD, "--cpu-period", "CpuPeriod", 1000, 1000000,
+	  "must be a number of microseconds from 1000 to 1000000", false },
+	{ OPT_CPU_QUOTA, "--cpu-quota", "CpuQuota", -1, LLONG_MAX, "must be -1 or at least 1000 microseconds", false },
+	{ OPT_PIDS_LIMIT, "--pids-limit", "PidsLimit", -1, LLONG_MAX, "must be a number (-1: unlimited)", false },
+	{ OPT_BLKIO_WEIGHT, "--blkio-weight", "BlkioWeight", 10, 1000, "must be a number from 10 to 1000", false },
+};
+
+static const struct int_flag *int_flag_of(int opt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(int_flags); i++)
+		if (int_flags[i].opt == opt)
+			return &int_flags[i];
+	return NULL;
+}
+
 static int parse_run_flags(struct run_req *q, int argc, char **argv)
 {
 	struct json_object *cfg = q->config, *hc = q->host;
@@ -170,6 +195,14 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 
 	while ((c = eng_getopt(q->cmd, argc, argv, "+:dite:w:u:h:l:m:c:v:", run_opts)) != -1) {
 		const char *v = optarg;
+		const struct int_flag *intf = int_flag_of(c);
+		if (intf) {
+			/* --cpu-quota: -1, or a quota the kernel takes (1 ms at least) */
+			if (!parse_int(v, intf->min, intf->max, &n) || (c == OPT_CPU_QUOTA && n >= 0 && n < 1000))
+				return bad_value(q->cmd, intf->flag, v, intf->why);
+			jset(intf->in_config ? cfg : hc, intf->key, json_object_new_int64(n));
+			continue;
+		}
 		switch (c) {
 		case 'd': q->detach = true; break;
 		case 'i': q->interactive = true; break;
@@ -252,11 +285,6 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 				return bad_value(q->cmd, "--stop-signal", v, "unknown signal");
 			jset(cfg, "StopSignal", json_object_new_string(v));
 			break;
-		case OPT_STOP_TIMEOUT:
-			if (!parse_int(v, -1, INT_MAX, &n))
-				return bad_value(q->cmd, "--stop-timeout", v, "must be a number of seconds");
-			jset(cfg, "StopTimeout", json_object_new_int((int)n));
-			break;
 		case 'l': {
 			_cleanup_free_ char *copy = strdup(v);
 			char *eq = strchr(copy, '=');
@@ -297,37 +325,12 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 			jset(hc, "NanoCpus", json_object_new_int64((int64_t)(cpus * 1e9 + 0.5)));
 			break;
 		}
-		case 'c':
-			if (!parse_int(v, 2, 262144, &n))
-				return bad_value(q->cmd, "--cpu-shares", v, "must be a number from 2 to 262144");
-			jset(hc, "CpuShares", json_object_new_int64(n));
-			break;
-		case OPT_CPU_PERIOD:
-			if (!parse_int(v, 1000, 1000000, &n))
-				return bad_value(q->cmd, "--cpu-period", v, "must be a number of microseconds from 1000 to 1000000");
-			jset(hc, "CpuPeriod", json_object_new_int64(n));
-			break;
-		case OPT_CPU_QUOTA:
-			if (!parse_int(v, -1, LLONG_MAX, &n) || (n >= 0 && n < 1000))
-				return bad_value(q->cmd, "--cpu-quota", v, "must be -1 or at least 1000 microseconds");
-			jset(hc, "CpuQuota", json_object_new_int64(n));
-			break;
 		case OPT_CPUSET_CPUS:
 		case OPT_CPUSET_MEMS:
 			if (!*v || strspn(v, "0123456789,-") != strlen(v))
 				return bad_value(q->cmd, c == OPT_CPUSET_CPUS ? "--cpuset-cpus" : "--cpuset-mems", v,
 						 "expected a list like 0-1,3");
 			jset(hc, c == OPT_CPUSET_CPUS ? "CpusetCpus" : "CpusetMems", json_object_new_string(v));
-			break;
-		case OPT_PIDS_LIMIT:
-			if (!parse_int(v, -1, LLONG_MAX, &n))
-				return bad_value(q->cmd, "--pids-limit", v, "must be a number (-1: unlimited)");
-			jset(hc, "PidsLimit", json_object_new_int64(n));
-			break;
-		case OPT_BLKIO_WEIGHT:
-			if (!parse_int(v, 10, 1000, &n))
-				return bad_value(q->cmd, "--blkio-weight", v, "must be a number from 10 to 1000");
-			jset(hc, "BlkioWeight", json_object_new_int64(n));
 			break;
 		case OPT_DEV_READ_BPS:
 			if (throttle_flag(q, "--device-read-bps", "BlkioDeviceReadBps", v, true))
