@@ -129,9 +129,30 @@ static void array_add(struct json_object *o, const char *key, struct json_object
 	json_object_array_add(a, v);
 }
 
-/* "/dev/sda:1mb" */
-static int throttle_flag(struct run_req *q, const char *flag, const char *key, const char *v, bool bytes)
+/* --device-{read,write}-{bps,iops} DEVICE:RATE, into HostConfig.key[]. */
+static const struct throttle {
+	int opt;
+	const char *flag, *key;
+	bool bytes; /* a size like 1mb, else a number of operations */
+} throttles[] = {
+	{ OPT_DEV_READ_BPS, "--device-read-bps", "BlkioDeviceReadBps", true },
+	{ OPT_DEV_WRITE_BPS, "--device-write-bps", "BlkioDeviceWriteBps", true },
+	{ OPT_DEV_READ_IOPS, "--device-read-iops", "BlkioDeviceReadIOps", false },
+	{ OPT_DEV_WRITE_IOPS, "--device-write-iops", "BlkioDeviceWriteIOps", false },
+};
+
+static const struct throttle *throttle_of(int opt)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(throttles); i++)
+		if (throttles[i].opt == opt)
+			return &throttles[i];
+	return NULL;
+}
+
+/* "/dev/sda:1mb" */
+static int throttle_flag(struct run_req *q, const struct throttle *t, const char *v)
+{
+	const char *flag = t->flag;
 	_cleanup_free_ char *copy = strdup(v);
 	char *colon = strrchr(copy, ':');
 	long long rate;
@@ -139,12 +160,12 @@ static int throttle_flag(struct run_req *q, const char *flag, const char *key, c
 	if (!colon || colon == copy)
 		return bad_value(q->cmd, flag, v, "expected DEVICE:RATE");
 	*colon++ = '\0';
-	if (bytes ? (rate = eng_parse_bytes(colon)) < 0 : !parse_int(colon, 0, LLONG_MAX, &rate))
+	if (t->bytes ? (rate = eng_parse_bytes(colon)) < 0 : !parse_int(colon, 0, LLONG_MAX, &rate))
 		return bad_value(q->cmd, flag, v, "invalid rate");
 	struct json_object *e = json_object_new_object();
 	jset(e, "Path", json_object_new_string(copy));
 	jset(e, "Rate", json_object_new_int64(rate));
-	array_add(q->host, key, e);
+	array_add(q->host, t->key, e);
 	return 0;
 }
 
@@ -196,6 +217,12 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 	while ((c = eng_getopt(q->cmd, argc, argv, "+:dite:w:u:h:l:m:c:v:", run_opts)) != -1) {
 		const char *v = optarg;
 		const struct int_flag *intf = int_flag_of(c);
+		const struct throttle *thr = throttle_of(c);
+		if (thr) {
+			if (throttle_flag(q, thr, v))
+				return EXIT_ENGINE;
+			continue;
+		}
 		if (intf) {
 			/* --cpu-quota: -1, or a quota the kernel takes (1 ms at least) */
 			if (!parse_int(v, intf->min, intf->max, &n) || (c == OPT_CPU_QUOTA && n >= 0 && n < 1000))
@@ -331,22 +358,6 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 				return bad_value(q->cmd, c == OPT_CPUSET_CPUS ? "--cpuset-cpus" : "--cpuset-mems", v,
 						 "expected a list like 0-1,3");
 			jset(hc, c == OPT_CPUSET_CPUS ? "CpusetCpus" : "CpusetMems", json_object_new_string(v));
-			break;
-		case OPT_DEV_READ_BPS:
-			if (throttle_flag(q, "--device-read-bps", "BlkioDeviceReadBps", v, true))
-				return EXIT_ENGINE;
-			break;
-		case OPT_DEV_WRITE_BPS:
-			if (throttle_flag(q, "--device-write-bps", "BlkioDeviceWriteBps", v, true))
-				return EXIT_ENGINE;
-			break;
-		case OPT_DEV_READ_IOPS:
-			if (throttle_flag(q, "--device-read-iops", "BlkioDeviceReadIOps", v, false))
-				return EXIT_ENGINE;
-			break;
-		case OPT_DEV_WRITE_IOPS:
-			if (throttle_flag(q, "--device-write-iops", "BlkioDeviceWriteIOps", v, false))
-				return EXIT_ENGINE;
 			break;
 		case OPT_DEVICE: {
 			_cleanup_free_ char *copy = strdup(v);
