@@ -27,13 +27,11 @@ static int copy_fd(int in, int out)
 	char buf[65536];
 	ssize_t n;
 
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0)
-				return -errno;
-			off += w;
-		}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		int r = eng_write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
 	return n < 0 ? -errno : 0;
 }
 

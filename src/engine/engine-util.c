@@ -178,32 +178,41 @@ struct json_object *eng_json_read(const char *path, struct hull_error **err)
 	return o;
 }
 
+int eng_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, bool durable,
 		   struct hull_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t done = 0;
+	int r;
 
 	if (asprintf(&tmp, "%s.tmp-%d", path, getpid()) < 0)
 		return -ENOMEM;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return hull_error_set(err, errno, "cannot write '%s'", path);
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = hull_error_set(err, errno, "cannot write '%s'", path);
-			unlink(tmp);
-			return r;
-		}
-		done += (size_t)n;
+	if ((r = eng_write_all(fd, text, len)) < 0) {
+		unlink(tmp);
+		return hull_error_set(err, -r, "cannot write '%s'", path);
 	}
 	/* Durable before it replaces the old one: a crash leaves either. */
 	if ((durable && fsync(fd) < 0) || rename(tmp, path) < 0) {
-		int r = hull_error_set(err, errno, "cannot write '%s'", path);
+		r = hull_error_set(err, errno, "cannot write '%s'", path);
 		unlink(tmp);
 		return r;
 	}

@@ -77,6 +77,8 @@ void eng_random_hex(char *out, size_t n_bytes); /* 2*n_bytes hex digits + NUL */
 struct json_object *eng_json_read(const char *path, struct hull_error **err);
 /* Writes obj to path with write-then-rename. */
 int eng_json_write(const char *path, struct json_object *obj, struct hull_error **err);
+/* write(2) of all len bytes (again after EINTR); 0 or -errno. */
+int eng_write_all(int fd, const void *buf, size_t len);
 /* Writes text to path through "<path>.tmp-<pid>" and rename: a reader
  * sees the old file or the new one, never half of it; durable: fsync'd
  * before the rename, so that a crash of the machine too leaves either. */

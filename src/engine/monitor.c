@@ -560,16 +560,8 @@ static void pump_client(struct mon *m, int i)
 		client_drop(m, i);
 		return;
 	}
-	if (is_stdin && m->in_fd >= 0) {
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(m->in_fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += w;
-		}
-	}
+	if (is_stdin && m->in_fd >= 0)
+		eng_write_all(m->in_fd, buf, (size_t)n);
 }
 
 /* Runs the event loop until the init is reaped; returns its wait status. */

@@ -322,15 +322,9 @@ static int copy_in(int fd, const char *path, const char *source, struct hull_err
 				continue;
 			return hull_error_set(err, errno, "reading '%s'", source);
 		}
-		for (ssize_t done = 0; done < n;) {
-			ssize_t m = write(out, buf + done, (size_t)(n - done));
-			if (m < 0) {
-				if (errno == EINTR)
-					continue;
-				return hull_error_set(err, errno, "writing '%s'", path);
-			}
-			done += m;
-		}
+		int r = eng_write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return hull_error_set(err, -r, "writing '%s'", path);
 	}
 	if (fsync(out) < 0)
 		return hull_error_set(err, errno, "writing '%s'", path);
