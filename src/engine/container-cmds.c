@@ -587,6 +587,10 @@ int cmd_rename(int argc, char **argv)
 	_cleanup_free_ char *id = ctr_resolve(argv[optind]);
 	if (!id)
 		return EXIT_ENGINE;
+	/* Checked and taken under the lock create takes for it. */
+	_cleanup_close_ int names = ctr_names_lock();
+	if (names < 0)
+		return eng_error("cannot lock '%s/containers': %s", eng.root, strerror(-names));
 	_cleanup_free_ char *owner = ctr_name_owner(name);
 	if (owner)
 		return eng_error("the container name \"/%s\" is already in use by container \"%s\"", name, owner);

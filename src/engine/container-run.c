@@ -639,15 +639,12 @@ static int create_container(struct run_req *q, char **ret_id)
 	jset(rec, "NetworkSettings", net);
 
 	/* The name, unique: checked and taken under the containers lock. */
-	_cleanup_free_ char *cdir = NULL, *all = NULL;
-	if (asprintf(&all, "%s/containers", eng.root) < 0)
-		abort();
-	if ((r = path_mkdir_p(all, 0700)) < 0) {
+	_cleanup_free_ char *cdir = NULL;
+	_cleanup_close_ int lockfd = ctr_names_lock();
+	if (lockfd < 0) {
 		image_free(img);
-		return eng_error("cannot make '%s': %s", all, strerror(-r));
+		return eng_error("cannot lock '%s/containers': %s", eng.root, strerror(-lockfd));
 	}
-	_cleanup_close_ int lockfd = open(all, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	flock(lockfd, LOCK_EX);
 	if (q->name) {
 		_cleanup_free_ char *owner = ctr_name_owner(q->name);
 		if (owner) {

@@ -128,6 +128,27 @@ int ctr_save(const char *id, struct json_object *rec, struct hull_error **err)
 	return eng_json_write(f, rec, err);
 }
 
+int ctr_names_lock(void)
+{
+	_cleanup_free_ char *all = NULL;
+	int r, fd;
+
+	if (asprintf(&all, "%s/containers", eng.root) < 0)
+		abort();
+	if ((r = path_mkdir_p(all, 0700)) < 0)
+		return r;
+	fd = open(all, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+	return fd;
+}
+
 int ctr_lock(const char *id)
 {
 	_cleanup_free_ char *f = ctr_file(id, "lock");

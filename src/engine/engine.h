@@ -125,6 +125,10 @@ char *eng_runtime_root(void);      /* <runroot>/runtime */
 char *ctr_resolve(const char *ref);
 /* As ctr_resolve() but silent; *ret_err gets the message. */
 char *ctr_lookup(const char *ref, struct hull_error **err);
+/* flock(<root>/containers) (made if missing), held while a name is
+ * checked and taken (create, rename) and while a record is being made:
+ * the fd to close, or -errno. */
+int ctr_names_lock(void);
 /* For a command on CONTAINER...: calls fn(ref, id, data) for each of
  * argv[optind..] (a usage error if there is none), printing those not
  * found.  fn returns 0 or an exit status, its error printed; after a 0

@@ -116,3 +116,24 @@ def test_rm_v_removes_anonymous_volumes_only(hull):
     assert hull.ok("volume", "ls", "-q").split() == ["keepme"]
     hull.ok("volume", "prune", "-a", "-f")
     assert hull.ok("volume", "ls", "-q") == ""
+
+
+def test_exec_exit_statuses_and_ambiguous_prefix(hull, tmp_path):
+    hull.run_d("--name", "exs", "-v", f"{tmp_path}:/b:ro", "busybox", "sleep", "1000")
+    r = hull("exec", "exs", "nosuch")
+    assert r.returncode == 127 and r.err.count("hull:") == 1 and "nosuch" in r.err, r
+    r = hull("exec", "exs", "/etc")
+    assert r.returncode == 126 and "/etc" in r.err, r
+    assert hull("exec", "exs", "sh", "-c", "exit 7").returncode == 7
+    assert hull.inspect("exs")["Mounts"] == [{"Type": "bind", "Source": str(tmp_path), "Destination": "/b",
+                                             "Mode": "ro", "RW": False, "Propagation": "rprivate"}]
+    # 17 ids: two of them share their first hex digit
+    for _ in range(16):
+        hull.ok("create", "busybox", "true")
+    ids = hull.ok("ps", "-aq", "--no-trunc").split()
+    firsts = [i[0] for i in ids]
+    dup = next(c for c in firsts if firsts.count(c) > 1)
+    r = hull("inspect", dup)
+    assert r.returncode == 125 and "ambiguous" in r.err and r.err.count("hull:") == 1, r
+    r = hull("rm", dup)
+    assert r.returncode == 125 and len(hull.ok("ps", "-aq").split()) == 17

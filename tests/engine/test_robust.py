@@ -128,3 +128,20 @@ def test_concurrent_detached_runs_and_removals(hull):
         assert not cgroup_dirs_named(cid)
     assert_ps_truthful(hull)
     assert_all_gone(hull, ids)
+
+
+def test_concurrent_renames_and_creates_keep_names_unique(hull):
+    def run(argv):
+        return subprocess.run(hull.argv(*argv), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=60)
+
+    ids = [hull.ok("create", "--name", f"r{i}", "busybox", "true").strip() for i in range(4)]
+    for attempt in range(3):
+        want = f"taken{attempt}"
+        argvs = [("rename", cid, want) for cid in ids] + [("create", "--name", want, "busybox", "true")] * 2
+        with ThreadPoolExecutor(6) as ex:
+            res = list(ex.map(run, argvs))
+        assert sum(r.returncode == 0 for r in res) == 1, res
+        assert all("already in use" in r.stderr for r in res if r.returncode), res
+        names = hull.ok("ps", "-a", "--format", "{{.Names}}").split()
+        assert len(names) == len(set(names)) and names.count(want) == 1, names
