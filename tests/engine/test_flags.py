@@ -107,6 +107,7 @@ def test_rm_v_removes_anonymous_volumes_only(hull):
     hull.wait_status(cid, "exited")
     mounts = {m["Destination"]: m for m in hull.inspect(cid)["Mounts"]}
     anon = mounts["/anon"]["Source"]
+    assert anon == str(hull.root / "volumes" / mounts["/anon"]["Name"] / "_data")
     hull.ok("rm", "-v", cid)
     assert not os.path.exists(anon)
     assert (hull.root / "volumes" / "keepme" / "_data" / "f").read_text() == "n\n"

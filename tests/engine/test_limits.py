@@ -96,6 +96,10 @@ def test_namespace_modes(hull):
     assert ns(pc, "net") == ns(os.getpid(), "net")
     assert ns(pc, "uts") == ns(os.getpid(), "uts")
     assert ns(pc, "pid") != ns(os.getpid(), "pid")
+    d = hull.run_d("--ipc", "host", "--pid", "host", "busybox", "sleep", "1000")
+    pd = hull.inspect(d)["State"]["Pid"]
+    assert ns(pd, "ipc") == ns(os.getpid(), "ipc") and ns(pd, "pid") == ns(os.getpid(), "pid")
+    assert ns(pd, "net") != ns(os.getpid(), "net")
     # sharing a pid namespace: b sees a's sleep
     out = hull.ok("run", "--rm", "--pid", "container:nsa", "busybox", "ps", "-o", "comm")
     assert "sleep" in out.split()
