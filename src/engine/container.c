@@ -330,6 +330,50 @@ void ctr_state_set_exited(struct json_object *rec, int exit_code, bool oom, cons
 		jset(st, "FinishedAt", json_object_new_string(finished));
 }
 
+static bool frozen_in(const char *dir, const char *controllers, void *data)
+{
+	char path[4200], state[32] = "";
+
+	if (!streq(controllers, "freezer"))
+		return false;
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	*(bool *)data = f && fgets(state, sizeof(state), f) && startswith(state, "FROZEN");
+	return true;
+}
+
+/* A freeze no record tells of: a pause or commit killed between freezing
+ * the container and saving (or thawing) it.  That command held the
+ * container's lock; with the lock free nobody is at it any more, and the
+ * container is thawed, as its record (running) says it should be. */
+static void thaw_stale_freeze(const char *id, struct json_object *rec)
+{
+	const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+	_cleanup_free_ char *rt = eng_runtime_root(), *lockf = ctr_file(id, "lock");
+	bool frozen = false;
+
+	if (!streq(ctr_status(rec), "running"))
+		return;
+	if (runtime)
+		extrt_cgroup_dirs(id, frozen_in, &frozen);
+	else {
+		struct hull_state *st = NULL;
+		if (hull_state_load(rt, id, &st, NULL) < 0)
+			return;
+		frozen = st->status == HULL_STATUS_PAUSED;
+		hull_state_free(st);
+	}
+	if (!frozen)
+		return;
+	_cleanup_close_ int fd = open(lockf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	if (runtime)
+		extrt_pause(runtime, id, false, NULL);
+	else
+		hull_container_resume(rt, id, NULL);
+}
+
 struct json_object *ctr_load(const char *id, struct hull_error **err)
 {
 	struct json_object *rec = ctr_load_raw(id, err);
@@ -341,8 +385,10 @@ struct json_object *ctr_load(const char *id, struct hull_error **err)
 	 * and start time, so a reused pid does not count) is there. */
 	pid_t pid = (pid_t)jint(st, "Pid");
 	unsigned long long start = (unsigned long long)jint(st, "PidStartTime");
-	if (pid > 0 && hull_pid_alive(pid, start))
+	if (pid > 0 && hull_pid_alive(pid, start)) {
+		thaw_stale_freeze(id, rec);
 		return rec;
+	}
 	/* The monitor records the exit as soon as it reaps the init; if it
 	 * is gone too, nobody will: the status is unknown. */
 	if (monitor_alive(id) && streq(ctr_status(rec), "restarting"))
