@@ -312,7 +312,7 @@ int cmd_logs(int argc, char **argv)
 		{},
 	};
 	bool follow = false, ts = false;
-	long tail = -1;
+	long long tail = -1;
 	int c;
 
 	while ((c = eng_getopt("logs", argc, argv, "+:fn:t", opts)) != -1) {
@@ -322,13 +322,8 @@ int cmd_logs(int argc, char **argv)
 		case 'n':
 			if (streq(optarg, "all"))
 				tail = -1;
-			else {
-				char *end;
-				errno = 0;
-				tail = strtol(optarg, &end, 10);
-				if (errno || end == optarg || *end || tail < -1)
-					return eng_usage_error("logs", "invalid --tail '%s': expected a number or 'all'", optarg);
-			}
+			else if (!eng_parse_int(optarg, -1, LONG_MAX, &tail))
+				return eng_usage_error("logs", "invalid --tail '%s': expected a number or 'all'", optarg);
 			break;
 		case 'H': return eng_help("logs");
 		default: return EXIT_ENGINE;
@@ -407,7 +402,7 @@ static int stop_one(const char *id, long timeout)
 
 static int stop_each(const char *ref, const char *id, void *timeout)
 {
-	return stop_one(id, *(long *)timeout);
+	return stop_one(id, *(long long *)timeout);
 }
 
 int cmd_stop(int argc, char **argv)
@@ -418,19 +413,15 @@ int cmd_stop(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{},
 	};
-	long timeout = -2;
+	long long timeout = -2;
 	int c;
 
 	while ((c = eng_getopt("stop", argc, argv, "+:t:", opts)) != -1) {
 		switch (c) {
-		case 't': {
-			char *end;
-			errno = 0;
-			timeout = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || timeout < -1)
+		case 't':
+			if (!eng_parse_int(optarg, -1, INT_MAX, &timeout))
 				return eng_usage_error("stop", "invalid --time '%s': expected a number of seconds", optarg);
 			break;
-		}
 		case 'H': return eng_help("stop");
 		default: return EXIT_ENGINE;
 		}
@@ -548,7 +539,7 @@ int cmd_wait(int argc, char **argv)
 
 static int restart_one(const char *ref, const char *id, void *timeout)
 {
-	return stop_one(id, *(long *)timeout) || ctr_start_detached(id) ? EXIT_ENGINE : 0;
+	return stop_one(id, *(long long *)timeout) || ctr_start_detached(id) ? EXIT_ENGINE : 0;
 }
 
 int cmd_restart(int argc, char **argv)
@@ -558,12 +549,15 @@ int cmd_restart(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{},
 	};
-	long timeout = -2;
+	long long timeout = -2;
 	int c;
 
 	while ((c = eng_getopt("restart", argc, argv, "+:t:", opts)) != -1) {
 		switch (c) {
-		case 't': timeout = atol(optarg); break;
+		case 't':
+			if (!eng_parse_int(optarg, -1, INT_MAX, &timeout))
+				return eng_usage_error("restart", "invalid --time '%s': expected a number of seconds", optarg);
+			break;
 		case 'H': return eng_help("restart");
 		default: return EXIT_ENGINE;
 		}

@@ -108,17 +108,6 @@ static int bad_value(const char *cmd, const char *flag, const char *value, const
 	return eng_usage_error(cmd, "invalid argument \"%s\" for \"%s\" flag: %s", value, flag, why);
 }
 
-static bool parse_int(const char *s, long long min, long long max, long long *ret)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*ret = v;
-	return true;
-}
-
 static void array_add(struct json_object *o, const char *key, struct json_object *v)
 {
 	struct json_object *a = jget(o, key);
@@ -160,7 +149,7 @@ static int throttle_flag(struct run_req *q, const struct throttle *t, const char
 	if (!colon || colon == copy)
 		return bad_value(q->cmd, flag, v, "expected DEVICE:RATE");
 	*colon++ = '\0';
-	if (t->bytes ? (rate = eng_parse_bytes(colon)) < 0 : !parse_int(colon, 0, LLONG_MAX, &rate))
+	if (t->bytes ? (rate = eng_parse_bytes(colon)) < 0 : !eng_parse_int(colon, 0, LLONG_MAX, &rate))
 		return bad_value(q->cmd, flag, v, "invalid rate");
 	struct json_object *e = json_object_new_object();
 	jset(e, "Path", json_object_new_string(copy));
@@ -225,7 +214,7 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 		}
 		if (intf) {
 			/* --cpu-quota: -1, or a quota the kernel takes (1 ms at least) */
-			if (!parse_int(v, intf->min, intf->max, &n) || (c == OPT_CPU_QUOTA && n >= 0 && n < 1000))
+			if (!eng_parse_int(v, intf->min, intf->max, &n) || (c == OPT_CPU_QUOTA && n >= 0 && n < 1000))
 				return bad_value(q->cmd, intf->flag, v, intf->why);
 			jset(intf->in_config ? cfg : hc, intf->key, json_object_new_int64(n));
 			continue;
@@ -296,7 +285,7 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 				return bad_value(q->cmd, "--ulimit", v, "unknown limit name");
 			if ((colon = strchr(eq, ':')))
 				*colon++ = '\0';
-			if (!parse_int(eq, -1, LLONG_MAX, &soft) || !parse_int(colon ? colon : eq, -1, LLONG_MAX, &hard))
+			if (!eng_parse_int(eq, -1, LLONG_MAX, &soft) || !eng_parse_int(colon ? colon : eq, -1, LLONG_MAX, &hard))
 				return bad_value(q->cmd, "--ulimit", v, "limits must be numbers");
 			if (soft > hard && hard >= 0)
 				return bad_value(q->cmd, "--ulimit", v, "the soft limit exceeds the hard one");
@@ -422,7 +411,7 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 			if (!streq(copy, "no") && !streq(copy, "always") && !streq(copy, "unless-stopped") &&
 			    !streq(copy, "on-failure"))
 				return bad_value(q->cmd, "--restart", v, "expected no, always, unless-stopped or on-failure[:N]");
-			if (colon && (!streq(copy, "on-failure") || !parse_int(colon, 0, INT_MAX, &max)))
+			if (colon && (!streq(copy, "on-failure") || !eng_parse_int(colon, 0, INT_MAX, &max)))
 				return bad_value(q->cmd, "--restart", v, "only on-failure takes a maximum retry count");
 			struct json_object *rp = json_object_new_object();
 			jset(rp, "Name", json_object_new_string(copy));

@@ -392,6 +392,19 @@ int eng_print_objects(const char *format, struct json_object *arr)
 	return 0;
 }
 
+bool eng_parse_int(const char *s, long long min, long long max, long long *ret)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
 int64_t eng_parse_bytes(const char *s)
 {
 	char *end;

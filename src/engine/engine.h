@@ -110,6 +110,8 @@ int eng_print_objects(const char *format, struct json_object *arr);
  * part of err's message to print. */
 int eng_exec_status(const struct hull_error *err, int r, const char **ret_msg, int *ret_len);
 
+/* A whole decimal number in [min, max], all of s; false if it is not. */
+bool eng_parse_int(const char *s, long long min, long long max, long long *ret);
 /* Parses "10m", "512k", "1g", "1024" (bytes); -1 on error. */
 int64_t eng_parse_bytes(const char *s);
 

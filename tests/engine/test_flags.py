@@ -138,3 +138,19 @@ def test_exec_exit_statuses_and_ambiguous_prefix(hull, tmp_path):
     assert r.returncode == 125 and "ambiguous" in r.err and r.err.count("hull:") == 1, r
     r = hull("rm", dup)
     assert r.returncode == 125 and len(hull.ok("ps", "-aq").split()) == 17
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("restart", "-t", "soon", "bv"), "soon"),
+    (("stop", "-t", "1.5", "bv"), "1.5"),
+    (("logs", "--tail", "-5", "bv"), "-5"),
+    (("kill", "-s", "NOPE", "bv"), "NOPE"),
+])
+def test_bad_values_of_container_commands(hull, args, needle):
+    hull.run_d("--name", "bv", "busybox", "sleep", "1000")
+    pid = hull.inspect("bv")["State"]["Pid"]
+    r = hull(*args)
+    assert r.returncode == 125 and r.err.startswith("hull: ") and needle in r.err, r
+    # nothing was done to the container
+    st = hull.inspect("bv")["State"]
+    assert st["Status"] == "running" and st["Pid"] == pid
