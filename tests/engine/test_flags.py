@@ -154,3 +154,25 @@ def test_bad_values_of_container_commands(hull, args, needle):
     # nothing was done to the container
     st = hull.inspect("bv")["State"]
     assert st["Status"] == "running" and st["Pid"] == pid
+
+
+RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"
+
+
+def test_inspect_times_and_detached_rm(hull):
+    cid = hull.run_d("--name", "tm", "busybox", "sleep", "1000")
+    info = hull.inspect("tm")
+    st = info["State"]
+    assert re.match(RFC3339, info["Created"]) and re.match(RFC3339, st["StartedAt"])
+    assert st["FinishedAt"] == "0001-01-01T00:00:00Z" and st["Running"] is True and st["Pid"] > 0
+    assert st["StartedAt"] >= info["Created"]
+    hull.ok("kill", "tm")
+    hull.wait_status("tm", "exited")
+    st = hull.inspect("tm")["State"]
+    assert re.match(RFC3339, st["FinishedAt"]) and st["FinishedAt"] >= st["StartedAt"]
+    assert st["Running"] is False and st["Pid"] == 0 and st["ExitCode"] == 137
+    # run -d --rm: gone with its anonymous volume once it ends
+    rid = hull.run_d("--rm", "-v", "/scratch", "busybox", "sleep", "0.3")
+    src = hull.inspect(rid)["Mounts"][0]["Source"]
+    wait_for(lambda: rid not in hull.ok("ps", "-aq", "--no-trunc"), what="the --rm container to go")
+    assert not os.path.exists(src) and not (hull.root / "containers" / rid).exists()
