@@ -252,19 +252,14 @@ int cmd_ps(int argc, char **argv)
 
 /* ---- inspect ---- */
 
-struct inspect_out {
-	const char *format;
-	struct json_object *arr;
-};
-
+/* Adds the container's record to the array data. */
 static int inspect_one(const char *ref, const char *id, void *data)
 {
-	struct inspect_out *out = data;
 	struct json_object *rec = ctr_load_or_fail(id);
 
 	if (!rec)
 		return EXIT_ENGINE;
-	json_object_array_add(out->arr, rec);
+	json_object_array_add(data, rec);
 	return 0;
 }
 
@@ -292,11 +287,11 @@ int cmd_inspect(int argc, char **argv)
 		default: return EXIT_ENGINE;
 		}
 	}
-	struct inspect_out out = { .format = format, .arr = json_object_new_array() };
-	ret = ctr_each("inspect", argc, argv, false, inspect_one, &out);
+	struct json_object *arr = json_object_new_array();
+	ret = ctr_each("inspect", argc, argv, false, inspect_one, arr);
 	if (optind < argc)
-		ret = eng_print_objects(format, out.arr) ?: ret;
-	json_object_put(out.arr);
+		ret = eng_print_objects(format, arr) ?: ret;
+	json_object_put(arr);
 	return ret;
 }
 
