@@ -176,3 +176,30 @@ def test_inspect_times_and_detached_rm(hull):
     src = hull.inspect(rid)["Mounts"][0]["Source"]
     wait_for(lambda: rid not in hull.ok("ps", "-aq", "--no-trunc"), what="the --rm container to go")
     assert not os.path.exists(src) and not (hull.root / "containers" / rid).exists()
+
+
+def overlay_options(mountpoint):
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[4] == mountpoint:
+                return dict(o.split("=", 1) for o in fields[-1].split(",") if "=" in o)
+    return None
+
+
+def test_rootfs_layers_top_first_under_the_init_layer(hull):
+    hull.ok("run", "--name", "l2", "busybox", "sh", "-c", "echo second > /layer2")
+    hull.ok("commit", "l2", "two")
+    image_lower = hull.ok("image", "inspect", "-f", "{{.GraphDriver.Data.LowerDir}}", "two").strip().split(":")
+    assert len(image_lower) == 2
+    cid = hull.run_d("--name", "ov", "-h", "ovhost", "two", "sleep", "1000")
+    data = hull.inspect(cid)["GraphDriver"]["Data"]
+    opts = overlay_options(data["MergedDir"])
+    assert opts, "the rootfs is not mounted"
+    init = str(hull.root / "containers" / cid / "init")
+    # the init layer over the image's layers, top (the committed one) first
+    assert opts["lowerdir"].split(":") == [init] + image_lower
+    assert opts["lowerdir"] == data["LowerDir"] and opts["upperdir"] == data["UpperDir"]
+    assert sorted(os.listdir(os.path.join(init, "etc"))) == ["hostname", "hosts", "resolv.conf"]
+    assert open(os.path.join(init, "etc", "hostname")).read().strip() == "ovhost"
+    assert hull.ok("exec", "ov", "cat", "/layer2") == "second\n"
