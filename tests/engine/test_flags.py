@@ -203,3 +203,12 @@ def test_rootfs_layers_top_first_under_the_init_layer(hull):
     assert sorted(os.listdir(os.path.join(init, "etc"))) == ["hostname", "hosts", "resolv.conf"]
     assert open(os.path.join(init, "etc", "hostname")).read().strip() == "ovhost"
     assert hull.ok("exec", "ov", "cat", "/layer2") == "second\n"
+
+
+def test_commit_of_a_replaced_directory_hides_the_image_content(hull):
+    """rm -rf of an image directory then mkdir: overlay makes it opaque,
+    commit writes .wh..wh..opq, and the new image shows only the new content."""
+    hull.ok("run", "--name", "opq", "busybox", "sh", "-c", "rm -rf /usr && mkdir -p /usr/new && echo n > /usr/new/f")
+    assert hull.ok("run", "--rm", "busybox", "sh", "-c", "find /usr | wc -l").strip() != "3"
+    hull.ok("commit", "opq", "opqimg")
+    assert hull.ok("run", "--rm", "opqimg", "find", "/usr").split() == ["/usr", "/usr/new", "/usr/new/f"]
