@@ -932,6 +932,34 @@ static int apply_limits(const char *id, struct json_object *rec, struct hull_err
 	return r;
 }
 
+/* Sets the HostConfig fields of host in the container's record and, while
+ * it runs, in its cgroup. */
+static int update_one(const char *ref, const char *id, void *host)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_close_ int lock = ctr_lock(id);
+	struct json_object *rec = ctr_load_or_fail(id), *hc = jget(rec, "HostConfig");
+	int r;
+
+	if (!rec)
+		return EXIT_ENGINE;
+	json_object_object_foreach(host, k, v) jset(hc, k, json_object_get(v));
+	if (ctr_is_running(rec) && (r = apply_limits(id, rec, &err)) < 0) {
+		json_object_put(rec);
+		return eng_fail(err, r, "cannot update the container's limits");
+	}
+	json_object_put(rec);
+	/* Saved from the raw record: the live refresh is not state to keep. */
+	struct json_object *raw = ctr_load_raw(id, NULL);
+	if (raw) {
+		struct json_object *rhc = jget(raw, "HostConfig");
+		json_object_object_foreach(host, k2, v2) jset(rhc, k2, json_object_get(v2));
+		ctr_save(id, raw, NULL);
+		json_object_put(raw);
+	}
+	return 0;
+}
+
 int cmd_update(int argc, char **argv)
 {
 	struct run_req q = { .cmd = "update" };
@@ -961,38 +989,9 @@ int cmd_update(int argc, char **argv)
 		req_free(&q);
 		return eng_usage_error("update", "only resource limits and --restart can be updated");
 	}
-	/* parse_run_flags took the first container as "the image". */
-	char **refs = q.args - 1;
-	for (char **ref = refs; *ref; ref++) {
-		_cleanup_error_ struct hull_error *err = NULL;
-		_cleanup_free_ char *id = ctr_resolve(*ref);
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		_cleanup_close_ int lock = ctr_lock(id);
-		struct json_object *rec = ctr_load(id, &err), *hc = jget(rec, "HostConfig");
-		if (!rec) {
-			ret = eng_fail(err, -ENOENT, "cannot load the container");
-			continue;
-		}
-		json_object_object_foreach(q.host, k, v) jset(hc, k, json_object_get(v));
-		if (ctr_is_running(rec) && (r = apply_limits(id, rec, &err)) < 0) {
-			json_object_put(rec);
-			ret = eng_fail(err, r, "cannot update the container's limits");
-			continue;
-		}
-		/* Saved from the raw record: the live refresh is not state to keep. */
-		struct json_object *raw = ctr_load_raw(id, NULL);
-		if (raw) {
-			struct json_object *rhc = jget(raw, "HostConfig");
-			json_object_object_foreach(q.host, k2, v2) jset(rhc, k2, json_object_get(v2));
-			ctr_save(id, raw, NULL);
-			json_object_put(raw);
-		}
-		json_object_put(rec);
-		printf("%s\n", *ref);
-	}
+	/* parse_run_flags took the first container as "the image": optind
+	 * is still on it. */
+	ret = ctr_each("update", argc, argv, true, update_one, q.host);
 	req_free(&q);
 	return ret;
 }
