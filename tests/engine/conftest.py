@@ -249,6 +249,14 @@ def find_cgroup(controller, name):
     return None
 
 
+def cg_read(controller, cid, name):
+    """The content of a cgroup file of the container's cgroup."""
+    d = find_cgroup(controller, cid)
+    assert d, f"no {controller} cgroup for {cid}"
+    with open(os.path.join(d, name)) as f:
+        return f.read().strip()
+
+
 def procs_mentioning(text):
     """pids whose command line mentions text (our --root)."""
     res = []

@@ -9,14 +9,7 @@ import time
 
 import pytest
 
-from .conftest import block_device_of, find_cgroup, wait_for
-
-
-def cg_read(controller, cid, name):
-    d = find_cgroup(controller, cid)
-    assert d, f"no {controller} cgroup for {cid}"
-    with open(os.path.join(d, name)) as f:
-        return f.read().strip()
+from .conftest import block_device_of, cg_read, find_cgroup, wait_for
 
 
 def test_cpu_quota_holds_a_busy_loop(hull):

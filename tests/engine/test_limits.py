@@ -4,14 +4,7 @@ import os
 
 import pytest
 
-from .conftest import block_device_of, find_cgroup
-
-
-def cg_read(controller, cid, name):
-    d = find_cgroup(controller, cid)
-    assert d, f"no {controller} cgroup for {cid}"
-    with open(os.path.join(d, name)) as f:
-        return f.read().strip()
+from .conftest import block_device_of, cg_read, find_cgroup
 
 
 def test_cpu_and_memory_values_land_in_the_cgroup(hull):
