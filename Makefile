@@ -173,6 +173,7 @@ fuzz: $(O)/fuzz-spec
 
 # The image store's text parsers (changes, references, image configs).
 FUZZ_IMAGE_SRC := tests/fuzz/fuzz-image.c src/engine/image-change.c src/engine/image-config.c src/engine/store.c \
+	src/engine/store-write.c src/engine/engine-util.c \
 	src/engine/layer.c src/lib/error.c src/lib/path.c
 
 $(O)/fuzz-image: $(FUZZ_IMAGE_SRC) $(wildcard src/lib/*.h src/engine/*.h)

@@ -19,20 +19,6 @@
 #include "engine.h"
 #include "util.h"
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int read_full(int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -91,7 +77,7 @@ int attach_run(int fd, bool use_stdin, bool tty, pid_t pid)
 			if (n <= 0) {
 				stdin_open = false;
 				shutdown(fd, SHUT_WR);
-			} else if (write_all(fd, buf, (size_t)n) < 0)
+			} else if (eng_write_all(fd, buf, (size_t)n) < 0)
 				stdin_open = false;
 		}
 		if (p[0].revents) {
@@ -107,7 +93,7 @@ int attach_run(int fd, bool use_stdin, bool tty, pid_t pid)
 				code = atoi(buf);
 				break;
 			}
-			write_all(h[0] == ATTACH_STDERR ? STDERR_FILENO : STDOUT_FILENO, buf, len);
+			eng_write_all(h[0] == ATTACH_STDERR ? STDERR_FILENO : STDOUT_FILENO, buf, len);
 		}
 	}
 	if (raw_mode)

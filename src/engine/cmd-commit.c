@@ -54,28 +54,28 @@ static int commit_ctr_load(struct store *s, const char *ref, struct ctr *c)
 
 	c->id_owned = ctr_lookup(ref, &err);
 	if (!c->id_owned)
-		return cli_fail(err, -ENOENT, ref);
+		return eng_fail(err, -ENOENT, ref);
 	/* the state refreshed from the live processes */
 	c->rec = ctr_load(c->id_owned, &err);
 	if (!c->rec)
-		return cli_fail(err, -ENOENT, ref);
+		return eng_fail(err, -ENOENT, ref);
 	c->id = c->id_owned;
 	struct json_object *data = jget(jget(c->rec, "GraphDriver"), "Data");
 	c->upper = jstr(data, "UpperDir");
 	c->lower = jstr(data, "LowerDir");
 	if (!c->upper) {
 		fprintf(stderr, "hull: container %.12s has no GraphDriver.Data.UpperDir in its record\n", c->id);
-		return HULL_EXIT_ENGINE;
+		return EXIT_ENGINE;
 	}
 	const char *image = jstr(c->rec, "Image");
 	r = store_image_get(s, image ?: "", &c->image, &err);
 	if (r < 0)
-		return cli_fail(err, r, "the container's image");
+		return eng_fail(err, r, "the container's image");
 	mounts = jget(c->rec, "Mounts");
 	nm = mounts && json_object_is_type(mounts, json_type_array) ? json_object_array_length(mounts) : 0;
 	c->excludes = calloc(nm + ARRAY_SIZE(init_files) + 1, sizeof(char *));
 	if (!c->excludes)
-		return cli_fail(NULL, -ENOMEM, "commit");
+		return eng_fail(NULL, -ENOMEM, "commit");
 	for (size_t i = 0; i < nm; i++) {
 		const char *dst = jstr(json_object_array_get_idx(mounts, i), "Destination");
 		if (dst)
@@ -90,9 +90,9 @@ static int commit_ctr_load(struct store *s, const char *ref, struct ctr *c)
 static int open_store(struct store **s)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
-	int r = store_open(hull_cli.root, s, &err);
+	int r = store_open(eng.root, s, &err);
 
-	return r < 0 ? cli_fail(err, r, "opening the image store") : 0;
+	return r < 0 ? eng_fail(err, r, "opening the image store") : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -129,8 +129,8 @@ int cmd_commit(int argc, char **argv)
 	int ch, r;
 
 	if (!changes)
-		return cli_fail(NULL, -ENOMEM, "commit");
-	while ((ch = cli_getopt("commit", argc, argv, "+:a:c:m:ph", opts)) != -1) {
+		return eng_fail(NULL, -ENOMEM, "commit");
+	while ((ch = eng_getopt("commit", argc, argv, "+:a:c:m:ph", opts)) != -1) {
 		switch (ch) {
 		case 'a':
 			o.author = optarg;
@@ -145,7 +145,7 @@ int cmd_commit(int argc, char **argv)
 			if (optarg && (streq(optarg, "false") || streq(optarg, "0")))
 				pause = false;
 			else if (optarg && !streq(optarg, "true") && !streq(optarg, "1"))
-				return cli_usage("commit", "invalid --pause value '%s' (true or false)", optarg);
+				return eng_usage_error("commit", "invalid --pause value '%s' (true or false)", optarg);
 			else
 				pause = true;
 			break;
@@ -153,11 +153,11 @@ int cmd_commit(int argc, char **argv)
 			fputs(commit_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (optind >= argc || argc - optind > 2)
-		return cli_usage("commit", "\"commit\" requires at least 1 and at most 2 arguments");
+		return eng_usage_error("commit", "\"commit\" requires at least 1 and at most 2 arguments");
 	r = open_store(&s);
 	if (r)
 		return r;
@@ -194,7 +194,7 @@ int cmd_commit(int argc, char **argv)
 		r = ext ? extrt_pause(ext, c.id, true, &err) : hull_container_pause(rt, c.id, &err);
 		if (r < 0) {
 			ctr_done(&c);
-			return cli_fail(err, r, "pausing the container");
+			return eng_fail(err, r, "pausing the container");
 		}
 		paused = true;
 	}
@@ -203,11 +203,11 @@ int cmd_commit(int argc, char **argv)
 		_cleanup_error_ struct hull_error *rerr = NULL;
 		int rr = ext ? extrt_pause(ext, c.id, false, &rerr) : hull_container_resume(rt, c.id, &rerr);
 		if (rr < 0)
-			cli_fail(rerr, rr, "resuming the container");
+			eng_fail(rerr, rr, "resuming the container");
 	}
 	ctr_done(&c);
 	if (r < 0)
-		return cli_fail(err, r, "commit");
+		return eng_fail(err, r, "commit");
 	printf("%s\n", id);
 	return 0;
 }
@@ -238,7 +238,7 @@ int cmd_diff(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 2)
-		return cli_usage("diff", "\"diff\" requires exactly 1 argument");
+		return eng_usage_error("diff", "\"diff\" requires exactly 1 argument");
 	r = open_store(&s);
 	if (r)
 		return r;
@@ -246,7 +246,7 @@ int cmd_diff(int argc, char **argv)
 	if (r == 0) {
 		/* volumes are not part of the container's filesystem */
 		r = store_diff(c.upper, c.image, c.excludes, print_change, NULL, &err);
-		r = r < 0 ? cli_fail(err, r, "diff") : 0;
+		r = r < 0 ? eng_fail(err, r, "diff") : 0;
 	}
 	ctr_done(&c);
 	return r;
@@ -303,11 +303,11 @@ static int export_dir(const char *dir, const char *output, struct ctr *c)
 
 	if (output) {
 		if (asprintf(&tmp_out, "%s.tmp-%d", output, getpid()) < 0)
-			return cli_fail(NULL, -ENOMEM, "export");
+			return eng_fail(NULL, -ENOMEM, "export");
 		fd = open(tmp_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			fprintf(stderr, "hull: export: creating '%s': %s\n", output, strerror(errno));
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	/* the volumes' contents stay out; the init files are the container's */
@@ -316,12 +316,12 @@ static int export_dir(const char *dir, const char *output, struct ctr *c)
 	if (r < 0) {
 		if (tmp_out)
 			unlink(tmp_out);
-		return cli_fail(err, r, "export");
+		return eng_fail(err, r, "export");
 	}
 	if (tmp_out && rename(tmp_out, output) < 0) {
 		fprintf(stderr, "hull: export: writing '%s': %s\n", output, strerror(errno));
 		unlink(tmp_out);
-		return HULL_EXIT_ENGINE;
+		return EXIT_ENGINE;
 	}
 	return 0;
 }
@@ -340,7 +340,7 @@ int cmd_export(int argc, char **argv)
 	struct ctr c = { 0 };
 	int ch, r;
 
-	while ((ch = cli_getopt("export", argc, argv, "+:o:h", opts)) != -1) {
+	while ((ch = eng_getopt("export", argc, argv, "+:o:h", opts)) != -1) {
 		switch (ch) {
 		case 'o':
 			output = optarg;
@@ -349,13 +349,13 @@ int cmd_export(int argc, char **argv)
 			fputs(export_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage("export", "\"export\" requires exactly 1 argument");
+		return eng_usage_error("export", "\"export\" requires exactly 1 argument");
 	if (!output && isatty(STDOUT_FILENO))
-		return cli_usage("export", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+		return eng_usage_error("export", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
 	r = open_store(&s);
 	if (r)
 		return r;
@@ -370,16 +370,16 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	/* outside the store's tmp/, which other commands clean */
-	if (path_mkdir_p(hull_cli.runroot, 0700) < 0 || asprintf(&view, "%s/export-XXXXXX", hull_cli.runroot) < 0 ||
+	if (path_mkdir_p(eng.runroot, 0700) < 0 || asprintf(&view, "%s/export-XXXXXX", eng.runroot) < 0 ||
 	    !mkdtemp(view)) {
-		fprintf(stderr, "hull: export: making a directory in '%s': %s\n", hull_cli.runroot, strerror(errno));
+		fprintf(stderr, "hull: export: making a directory in '%s': %s\n", eng.runroot, strerror(errno));
 		free(TAKE_PTR(view));
-		r = HULL_EXIT_ENGINE;
+		r = EXIT_ENGINE;
 		goto out;
 	}
 	r = mount_view(&c, view, &err);
 	if (r < 0) {
-		r = cli_fail(err, r, "export");
+		r = eng_fail(err, r, "export");
 		goto out;
 	}
 	r = export_dir(view, output, &c);

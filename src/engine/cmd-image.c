@@ -21,9 +21,9 @@
 static int open_store(struct store **s)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
-	int r = store_open(hull_cli.root, s, &err);
+	int r = store_open(eng.root, s, &err);
 
-	return r < 0 ? cli_fail(err, r, "opening the image store") : 0;
+	return r < 0 ? eng_fail(err, r, "opening the image store") : 0;
 }
 
 static size_t strv_length_or0(char **v)
@@ -80,8 +80,8 @@ int cmd_import(int argc, char **argv)
 	int c, r;
 
 	if (!changes)
-		return cli_fail(NULL, -ENOMEM, "import");
-	while ((c = cli_getopt("import", argc, argv, "+:c:m:h", opts)) != -1) {
+		return eng_fail(NULL, -ENOMEM, "import");
+	while ((c = eng_getopt("import", argc, argv, "+:c:m:h", opts)) != -1) {
 		switch (c) {
 		case 'c':
 			changes[nc++] = optarg;
@@ -93,11 +93,11 @@ int cmd_import(int argc, char **argv)
 			fputs(import_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (optind >= argc || argc - optind > 2)
-		return cli_usage("import", "\"import\" requires at least 1 and at most 2 arguments");
+		return eng_usage_error("import", "\"import\" requires at least 1 and at most 2 arguments");
 	src = argv[optind];
 	if (argc - optind == 2)
 		ref = argv[optind + 1];
@@ -107,14 +107,14 @@ int cmd_import(int argc, char **argv)
 		fd = open(src, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "hull: importing '%s': %s\n", src, strerror(errno));
-		return HULL_EXIT_ENGINE;
+		return EXIT_ENGINE;
 	}
 	r = open_store(&s);
 	if (r)
 		return r;
 	r = store_import(s, fd, streq(src, "-") ? "-" : src, changes, ref, message, id, &err);
 	if (r < 0)
-		return cli_fail(err, r, "import");
+		return eng_fail(err, r, "import");
 	printf("%s\n", id);
 	return 0;
 }
@@ -172,7 +172,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 	char frepo[256] = "", ftag[130] = "";
 	int c, r, dangling = -1;
 
-	while ((c = cli_getopt(cmd, argc, argv, "+:aqf:h", opts)) != -1) {
+	while ((c = eng_getopt(cmd, argc, argv, "+:aqf:h", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			break;
@@ -190,7 +190,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 			else if (startswith(optarg, "reference="))
 				reference = optarg + strlen("reference=");
 			else
-				return cli_usage(cmd, "unsupported filter '%s' (dangling=true|false, reference=PATTERN)",
+				return eng_usage_error(cmd, "unsupported filter '%s' (dangling=true|false, reference=PATTERN)",
 						 optarg);
 			break;
 		case 'F':
@@ -203,11 +203,11 @@ static int images_list(int argc, char **argv, const char *cmd)
 			fputs(images_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (argc - optind > 1)
-		return cli_usage(cmd, "\"%s\" requires at most 1 argument", cmd);
+		return eng_usage_error(cmd, "\"%s\" requires at most 1 argument", cmd);
 	if (optind < argc) {
 		filter = argv[optind];
 		split_name(filter, frepo, sizeof(frepo), ftag, sizeof(ftag));
@@ -219,7 +219,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 		return r;
 	r = store_image_list(s, &imgs, &n, &err);
 	if (r < 0)
-		return cli_fail(err, r, "listing images");
+		return eng_fail(err, r, "listing images");
 
 	size_t cap = 0;
 	for (size_t i = 0; i < n; i++)
@@ -227,7 +227,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 	struct row *rows = calloc(cap + 1, sizeof(*rows));
 	if (!rows) {
 		image_list_free(imgs, n);
-		return cli_fail(NULL, -ENOMEM, "listing images");
+		return eng_fail(NULL, -ENOMEM, "listing images");
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct image *img = imgs[i];
@@ -253,8 +253,8 @@ static int images_list(int argc, char **argv, const char *cmd)
 			}
 			snprintf(w->id, sizeof(w->id), "%.*s", no_trunc ? 71 : 12,
 				 no_trunc ? img->id : img->id + 7);
-			cli_human_since(img->created, w->created, sizeof(w->created));
-			cli_human_size(img->size, w->size, sizeof(w->size));
+			eng_human_since(img->created, w->created, sizeof(w->created));
+			eng_human_size(img->size, w->size, sizeof(w->size));
 			w->created_at = img->created;
 			nrows++;
 		}
@@ -285,7 +285,7 @@ static int images_list(int argc, char **argv, const char *cmd)
 					json_object_put(o);
 					free(rows);
 					image_list_free(imgs, n);
-					return HULL_EXIT_ENGINE;
+					return EXIT_ENGINE;
 				}
 				printf("%s\n", line);
 			} else
@@ -427,7 +427,7 @@ static int image_inspect(int argc, char **argv)
 	const char *format = NULL;
 	int c, r, status = 0;
 
-	while ((c = cli_getopt("image inspect", argc, argv, "+:f:h", opts)) != -1) {
+	while ((c = eng_getopt("image inspect", argc, argv, "+:f:h", opts)) != -1) {
 		if (c == 'f') {
 			format = optarg;
 			continue;
@@ -436,10 +436,10 @@ static int image_inspect(int argc, char **argv)
 			fputs(inspect_usage, stdout);
 			return 0;
 		}
-		return HULL_EXIT_ENGINE;
+		return EXIT_ENGINE;
 	}
 	if (optind >= argc)
-		return cli_usage("image inspect", "\"inspect\" requires at least 1 argument");
+		return eng_usage_error("image inspect", "\"inspect\" requires at least 1 argument");
 	r = open_store(&s);
 	if (r)
 		return r;
@@ -449,26 +449,13 @@ static int image_inspect(int argc, char **argv)
 		struct image *img = NULL;
 		r = store_image_get(s, argv[i], &img, &err);
 		if (r < 0) {
-			status = cli_fail(err, r, argv[i]);
+			status = eng_fail(err, r, argv[i]);
 			continue;
 		}
 		json_object_array_add(arr, inspect_json(img));
 		image_free(img);
 	}
-	if (format) {
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			_cleanup_free_ char *line = eng_format(format, json_object_array_get_idx(arr, i));
-			if (!line) {
-				status = HULL_EXIT_ENGINE;
-				break;
-			}
-			printf("%s\n", line);
-		}
-		json_object_put(arr);
-		return status;
-	}
-	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	status = eng_print_objects(format, arr) ?: status;
 	json_object_put(arr);
 	return status;
 }
@@ -489,13 +476,13 @@ int cmd_tag(int argc, char **argv)
 	if (want_help(argc, argv, tag_usage))
 		return 0;
 	if (argc != 3)
-		return cli_usage("tag", "\"tag\" requires exactly 2 arguments");
+		return eng_usage_error("tag", "\"tag\" requires exactly 2 arguments");
 	r = open_store(&s);
 	if (r)
 		return r;
 	r = store_tag(s, argv[1], argv[2], &err);
 	if (r < 0)
-		return cli_fail(err, r, "tag");
+		return eng_fail(err, r, "tag");
 	return 0;
 }
 
@@ -527,7 +514,7 @@ int cmd_rmi(int argc, char **argv)
 	bool force = false;
 	int c, r, status = 0;
 
-	while ((c = cli_getopt(argv[0], argc, argv, "+:fh", opts)) != -1) {
+	while ((c = eng_getopt(argv[0], argc, argv, "+:fh", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			force = true;
@@ -538,11 +525,11 @@ int cmd_rmi(int argc, char **argv)
 			fputs(rmi_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (optind >= argc)
-		return cli_usage("rmi", "\"rmi\" requires at least 1 argument");
+		return eng_usage_error("rmi", "\"rmi\" requires at least 1 argument");
 	r = open_store(&s);
 	if (r)
 		return r;
@@ -551,7 +538,7 @@ int cmd_rmi(int argc, char **argv)
 		r = store_remove(s, argv[i], force, print_action, NULL, &err);
 		fflush(stdout);
 		if (r < 0)
-			status = cli_fail(err, r, argv[i]);
+			status = eng_fail(err, r, argv[i]);
 	}
 	return status;
 }
@@ -581,7 +568,7 @@ int cmd_history(int argc, char **argv)
 	bool no_trunc = false, quiet = false;
 	int c, r;
 
-	while ((c = cli_getopt("history", argc, argv, "+:qh", opts)) != -1) {
+	while ((c = eng_getopt("history", argc, argv, "+:qh", opts)) != -1) {
 		switch (c) {
 		case 'T':
 			no_trunc = true;
@@ -593,17 +580,17 @@ int cmd_history(int argc, char **argv)
 			fputs(history_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage("history", "\"history\" requires exactly 1 argument");
+		return eng_usage_error("history", "\"history\" requires exactly 1 argument");
 	r = open_store(&s);
 	if (r)
 		return r;
 	r = store_image_get(s, argv[optind], &img, &err);
 	if (r < 0)
-		return cli_fail(err, r, argv[optind]);
+		return eng_fail(err, r, argv[optind]);
 	if (quiet) {
 		printf("%.*s\n", no_trunc ? 71 : 12, no_trunc ? img->id : img->id + 7);
 		return 0;
@@ -616,8 +603,8 @@ int cmd_history(int argc, char **argv)
 		const struct image_history *h = &img->history[i];
 		char since[64], size[32] = "0B", id[80];
 		if (!h->empty_layer && layer > 0)
-			cli_human_size(img->layer_sizes[--layer], size, sizeof(size));
-		cli_human_since(h->created, since, sizeof(since));
+			eng_human_size(img->layer_sizes[--layer], size, sizeof(size));
+		eng_human_since(h->created, since, sizeof(since));
 		if (i + 1 == img->n_history)
 			snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12, no_trunc ? img->id : img->id + 7);
 		else
@@ -658,7 +645,7 @@ static int image_prune(int argc, char **argv)
 	char human[32];
 	int c, r;
 
-	while ((c = cli_getopt("image prune", argc, argv, "+:afh", opts)) != -1) {
+	while ((c = eng_getopt("image prune", argc, argv, "+:afh", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -670,11 +657,11 @@ static int image_prune(int argc, char **argv)
 			fputs(prune_usage, stdout);
 			return 0;
 		default:
-			return HULL_EXIT_ENGINE;
+			return EXIT_ENGINE;
 		}
 	}
 	if (optind < argc)
-		return cli_usage("image prune", "\"prune\" accepts no arguments");
+		return eng_usage_error("image prune", "\"prune\" accepts no arguments");
 	if (!force) {
 		char answer[16] = "";
 		printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
@@ -689,8 +676,8 @@ static int image_prune(int argc, char **argv)
 	printf("Deleted Images:\n");
 	r = store_prune(s, all, print_action, NULL, &bytes, &err);
 	if (r < 0)
-		return cli_fail(err, r, "image prune");
-	cli_human_size(bytes, human, sizeof(human));
+		return eng_fail(err, r, "image prune");
+	eng_human_size(bytes, human, sizeof(human));
 	printf("\nTotal reclaimed space: %s\n", human);
 	return 0;
 }
@@ -717,7 +704,7 @@ int cmd_image(int argc, char **argv)
 
 	if (!sub || streq(sub, "-h") || streq(sub, "--help")) {
 		fputs(image_usage, sub ? stdout : stderr);
-		return sub ? 0 : HULL_EXIT_ENGINE;
+		return sub ? 0 : EXIT_ENGINE;
 	}
 	argc--;
 	argv++;
@@ -737,5 +724,5 @@ int cmd_image(int argc, char **argv)
 	if (streq(sub, "prune"))
 		return image_prune(argc, argv);
 	fprintf(stderr, "hull: 'image %s' is not a hull command.\nSee 'hull image --help'\n", sub);
-	return HULL_EXIT_ENGINE;
+	return EXIT_ENGINE;
 }

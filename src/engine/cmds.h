@@ -1,46 +1,14 @@
-/* cmds.h - what the hull commands share: the global options, printing
- * errors, and one entry point per command (int cmd_X(int argc, char
+/* cmds.h - one entry point per hull command (int cmd_X(int argc, char
  * **argv), argv[0] being the command's name, returning the exit status).
  *
  * Exit statuses follow docker's CLI: 0, 125 when hull itself fails (usage
  * errors included), or the container's own status where one applies.
+ * Printing errors, parsing options and formatting: engine.h.
  */
 #ifndef HULL_CMDS_H
 #define HULL_CMDS_H
 
-#include <getopt.h>
-#include <stdbool.h>
-#include <stddef.h>
-
-#include "error.h"
-
-#define HULL_EXIT_ENGINE 125
-#define HULL_DEFAULT_ROOT "/var/lib/hull"
-#define HULL_DEFAULT_RUNROOT "/run/hull"
-
-struct hull_cli {
-	const char *root;    /* --root, absolute */
-	const char *runroot; /* --runroot, absolute */
-	bool debug;
-};
-
-/* Defined in cli.c with the defaults; main.c sets root and runroot from
- * the global options before calling a command. */
-extern struct hull_cli hull_cli;
-
-/* cli.c: "hull: <err->msg>" (or "<what>: strerror(-r)") on stderr; returns
- * HULL_EXIT_ENGINE. */
-int cli_fail(struct hull_error *err, int r, const char *what);
-/* "hull: <cmd>: <message>\nSee 'hull <cmd> --help'." on stderr; returns
- * HULL_EXIT_ENGINE. */
-int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* getopt_long with errors reported as usage errors ('?' once printed);
- * optstring must start with ':' (or "+:"). */
-int cli_getopt(const char *cmd, int argc, char **argv, const char *optstring, const struct option *longopts);
-/* "3 minutes ago" from an RFC 3339 time, as docker prints it. */
-void cli_human_since(const char *rfc3339, char *buf, size_t size);
-/* "1.5MB" (decimal units, as docker). */
-void cli_human_size(long long bytes, char *buf, size_t size);
+#include "engine.h"
 
 /* Images (cmd-image.c, cmd-commit.c): the store side. */
 int cmd_import(int argc, char **argv);

@@ -16,8 +16,6 @@
 #include "spec.h"
 #include "util.h"
 
-static const struct option help_only[] = { { "help", no_argument, NULL, 'H' }, {} };
-
 /* ---- ps ---- */
 
 static char *command_text(struct json_object *rec, bool trunc)
@@ -75,13 +73,11 @@ static struct json_object *ps_row(struct json_object *rec, bool trunc)
 {
 	struct json_object *row = json_object_new_object();
 	const char *id = jstr(rec, "Id"), *name = jstr(rec, "Name") ?: "";
-	char shortid[13], d[64];
-	_cleanup_free_ char *cmd = command_text(rec, trunc), *status = status_text(rec), *created = NULL;
+	char shortid[13], created[80];
+	_cleanup_free_ char *cmd = command_text(rec, trunc), *status = status_text(rec);
 
 	snprintf(shortid, sizeof(shortid), "%.12s", id);
-	eng_human_duration(time(NULL) - eng_parse_time(jstr(rec, "Created")), d, sizeof(d));
-	if (asprintf(&created, "%s ago", d) < 0)
-		abort();
+	eng_human_since(jstr(rec, "Created"), created, sizeof(created));
 	jset(row, "ID", json_object_new_string(trunc ? shortid : id));
 	jset(row, "Image", json_object_new_string(jstr(jget(rec, "Config"), "Image") ?: ""));
 	jset(row, "Command", json_object_new_string(cmd));
@@ -256,6 +252,17 @@ int cmd_ps(int argc, char **argv)
 
 /* ---- inspect ---- */
 
+/* Adds the container's record to the array data. */
+static int inspect_one(const char *ref, const char *id, void *data)
+{
+	struct json_object *rec = ctr_load_or_fail(id);
+
+	if (!rec)
+		return EXIT_ENGINE;
+	json_object_array_add(data, rec);
+	return 0;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -280,34 +287,10 @@ int cmd_inspect(int argc, char **argv)
 		default: return EXIT_ENGINE;
 		}
 	}
-	if (optind >= argc)
-		return eng_usage_error("inspect", "requires at least 1 argument");
 	struct json_object *arr = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *id = ctr_resolve(argv[i]);
-		_cleanup_error_ struct hull_error *err = NULL;
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		struct json_object *rec = ctr_load(id, &err);
-		if (!rec) {
-			ret = eng_fail(err, -ENOENT, "cannot load the container");
-			continue;
-		}
-		if (format) {
-			_cleanup_free_ char *line = eng_format(format, rec);
-			json_object_put(rec);
-			if (!line) {
-				ret = EXIT_ENGINE;
-				break;
-			}
-			printf("%s\n", line);
-		} else
-			json_object_array_add(arr, rec);
-	}
-	if (!format)
-		printf("%s\n", json_object_array_length(arr) ? json_object_to_json_string_ext(arr, ENG_JSON_PRETTY) : "[]");
+	ret = ctr_each("inspect", argc, argv, false, inspect_one, arr);
+	if (optind < argc)
+		ret = eng_print_objects(format, arr) ?: ret;
 	json_object_put(arr);
 	return ret;
 }
@@ -324,7 +307,7 @@ int cmd_logs(int argc, char **argv)
 		{},
 	};
 	bool follow = false, ts = false;
-	long tail = -1;
+	long long tail = -1;
 	int c;
 
 	while ((c = eng_getopt("logs", argc, argv, "+:fn:t", opts)) != -1) {
@@ -334,13 +317,8 @@ int cmd_logs(int argc, char **argv)
 		case 'n':
 			if (streq(optarg, "all"))
 				tail = -1;
-			else {
-				char *end;
-				errno = 0;
-				tail = strtol(optarg, &end, 10);
-				if (errno || end == optarg || *end || tail < -1)
-					return eng_usage_error("logs", "invalid --tail '%s': expected a number or 'all'", optarg);
-			}
+			else if (!eng_parse_int(optarg, -1, LONG_MAX, &tail))
+				return eng_usage_error("logs", "invalid --tail '%s': expected a number or 'all'", optarg);
 			break;
 		case 'H': return eng_help("logs");
 		default: return EXIT_ENGINE;
@@ -373,7 +351,7 @@ static void request_stop(const char *id)
 	_cleanup_free_ char *run = ctr_run_dir(id), *flag = NULL;
 	if (asprintf(&flag, "%s/stop-requested", run) < 0)
 		abort();
-	eng_write_file(flag, "", 0, 0600, NULL);
+	eng_write_file(flag, "", 0, 0600, false, NULL);
 }
 
 /* Waits up to timeout_ms (-1: forever) for the container to stop. */
@@ -392,11 +370,10 @@ static bool wait_stopped(const char *id, long timeout_ms)
 
 static int stop_one(const char *id, long timeout)
 {
-	_cleanup_error_ struct hull_error *err = NULL;
-	struct json_object *rec = ctr_load(id, &err);
+	struct json_object *rec = ctr_load_or_fail(id);
 
 	if (!rec)
-		return eng_fail(err, -ENOENT, "cannot load the container");
+		return EXIT_ENGINE;
 	if (!ctr_is_running(rec)) {
 		json_object_put(rec);
 		return 0;
@@ -418,6 +395,11 @@ static int stop_one(const char *id, long timeout)
 	return 0;
 }
 
+static int stop_each(const char *ref, const char *id, void *timeout)
+{
+	return stop_one(id, *(long long *)timeout);
+}
+
 int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -426,34 +408,33 @@ int cmd_stop(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{},
 	};
-	long timeout = -2;
-	int c, ret = 0;
+	long long timeout = -2;
+	int c;
 
 	while ((c = eng_getopt("stop", argc, argv, "+:t:", opts)) != -1) {
 		switch (c) {
-		case 't': {
-			char *end;
-			errno = 0;
-			timeout = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || timeout < -1)
+		case 't':
+			if (!eng_parse_int(optarg, -1, INT_MAX, &timeout))
 				return eng_usage_error("stop", "invalid --time '%s': expected a number of seconds", optarg);
 			break;
-		}
 		case 'H': return eng_help("stop");
 		default: return EXIT_ENGINE;
 		}
 	}
-	if (optind >= argc)
-		return eng_usage_error("stop", "requires at least 1 argument");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *id = ctr_resolve(argv[i]);
-		if (!id || stop_one(id, timeout)) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return ret;
+	return ctr_each("stop", argc, argv, true, stop_each, &timeout);
+}
+
+static int kill_one(const char *ref, const char *id, void *data)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	int sig = *(int *)data;
+	struct json_object *rec = ctr_load(id, &err);
+
+	if (sig == SIGKILL || sig == SIGTERM)
+		request_stop(id);
+	int r = rec ? ctr_signal(id, rec, sig, &err) : -ENOENT;
+	json_object_put(rec);
+	return r < 0 ? eng_fail(err, r, "cannot kill the container") : 0;
 }
 
 int cmd_kill(int argc, char **argv)
@@ -463,7 +444,7 @@ int cmd_kill(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{},
 	};
-	int sig = SIGKILL, c, ret = 0;
+	int sig = SIGKILL, c;
 
 	while ((c = eng_getopt("kill", argc, argv, "+:s:", opts)) != -1) {
 		switch (c) {
@@ -476,30 +457,39 @@ int cmd_kill(int argc, char **argv)
 		default: return EXIT_ENGINE;
 		}
 	}
-	if (optind >= argc)
-		return eng_usage_error("kill", "requires at least 1 argument");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *id = ctr_resolve(argv[i]);
-		_cleanup_error_ struct hull_error *err = NULL;
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		struct json_object *rec = ctr_load(id, &err);
-		if (sig == SIGKILL || sig == SIGTERM)
-			request_stop(id);
-		int r = rec ? ctr_signal(id, rec, sig, &err) : -ENOENT;
-		json_object_put(rec);
-		if (r < 0) {
-			ret = eng_fail(err, r, "cannot kill the container");
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return ret;
+	return ctr_each("kill", argc, argv, true, kill_one, &sig);
 }
 
 /* ---- rm ---- */
+
+struct rm_opts {
+	bool force, volumes;
+};
+
+static int rm_one(const char *ref, const char *id, void *data)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	const struct rm_opts *o = data;
+	struct json_object *rec = ctr_load_or_fail(id);
+
+	if (!rec)
+		return EXIT_ENGINE;
+	if (ctr_is_running(rec)) {
+		if (!o->force) {
+			int ret = eng_error("cannot remove container '%s': it is %s: stop it first or use rm -f", ref,
+					    ctr_status(rec));
+			json_object_put(rec);
+			return ret;
+		}
+		request_stop(id);
+		if (streq(ctr_status(rec), "paused"))
+			resume_any(id, rec);
+		ctr_signal(id, rec, SIGKILL, NULL);
+	}
+	int r = ctr_remove(id, rec, o->volumes, &err);
+	json_object_put(rec);
+	return r < 0 ? eng_fail(err, r, "cannot remove the container") : 0;
+}
 
 int cmd_rm(int argc, char **argv)
 {
@@ -509,80 +499,42 @@ int cmd_rm(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{},
 	};
-	bool force = false, volumes = false;
-	int c, ret = 0;
+	struct rm_opts o = {};
+	int c;
 
 	while ((c = eng_getopt("rm", argc, argv, "+:fv", opts)) != -1) {
 		switch (c) {
-		case 'f': force = true; break;
-		case 'v': volumes = true; break;
+		case 'f': o.force = true; break;
+		case 'v': o.volumes = true; break;
 		case 'H': return eng_help("rm");
 		default: return EXIT_ENGINE;
 		}
 	}
-	if (optind >= argc)
-		return eng_usage_error("rm", "requires at least 1 argument");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_error_ struct hull_error *err = NULL;
-		_cleanup_free_ char *id = ctr_resolve(argv[i]);
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		struct json_object *rec = ctr_load(id, &err);
-		if (!rec) {
-			ret = eng_fail(err, -ENOENT, "cannot load the container");
-			continue;
-		}
-		if (ctr_is_running(rec)) {
-			if (!force) {
-				ret = eng_error("cannot remove container '%s': it is %s: stop it first or use rm -f", argv[i],
-						ctr_status(rec));
-				json_object_put(rec);
-				continue;
-			}
-			request_stop(id);
-			if (streq(ctr_status(rec), "paused"))
-				resume_any(id, rec);
-			ctr_signal(id, rec, SIGKILL, NULL);
-		}
-		int r = ctr_remove(id, rec, volumes, &err);
-		json_object_put(rec);
-		if (r < 0) {
-			ret = eng_fail(err, r, "cannot remove the container");
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return ret;
+	return ctr_each("rm", argc, argv, true, rm_one, &o);
 }
 
 /* ---- wait / restart ---- */
 
+static int wait_one(const char *ref, const char *id, void *data)
+{
+	wait_stopped(id, -1);
+	struct json_object *rec = ctr_load(id, NULL);
+	printf("%d\n", rec ? (int)jint(jget(rec, "State"), "ExitCode") : -1);
+	fflush(stdout);
+	json_object_put(rec);
+	return 0;
+}
+
 int cmd_wait(int argc, char **argv)
 {
-	int c, ret = 0;
+	int r = eng_help_only("wait", argc, argv);
 
-	while ((c = eng_getopt("wait", argc, argv, "+:", help_only)) != -1) {
-		if (c == 'H')
-			return eng_help("wait");
-		return EXIT_ENGINE;
-	}
-	if (optind >= argc)
-		return eng_usage_error("wait", "requires at least 1 argument");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *id = ctr_resolve(argv[i]);
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		wait_stopped(id, -1);
-		struct json_object *rec = ctr_load(id, NULL);
-		printf("%d\n", rec ? (int)jint(jget(rec, "State"), "ExitCode") : -1);
-		fflush(stdout);
-		json_object_put(rec);
-	}
-	return ret;
+	return r >= 0 ? r : ctr_each("wait", argc, argv, false, wait_one, NULL);
+}
+
+static int restart_one(const char *ref, const char *id, void *timeout)
+{
+	return stop_one(id, *(long long *)timeout) || ctr_start_detached(id) ? EXIT_ENGINE : 0;
 }
 
 int cmd_restart(int argc, char **argv)
@@ -592,40 +544,30 @@ int cmd_restart(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{},
 	};
-	long timeout = -2;
-	int c, ret = 0;
+	long long timeout = -2;
+	int c;
 
 	while ((c = eng_getopt("restart", argc, argv, "+:t:", opts)) != -1) {
 		switch (c) {
-		case 't': timeout = atol(optarg); break;
+		case 't':
+			if (!eng_parse_int(optarg, -1, INT_MAX, &timeout))
+				return eng_usage_error("restart", "invalid --time '%s': expected a number of seconds", optarg);
+			break;
 		case 'H': return eng_help("restart");
 		default: return EXIT_ENGINE;
 		}
 	}
-	if (optind >= argc)
-		return eng_usage_error("restart", "requires at least 1 argument");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *id = ctr_resolve(argv[i]);
-		if (!id || stop_one(id, timeout) || ctr_start_detached(id)) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		printf("%s\n", argv[i]);
-	}
-	return ret;
+	return ctr_each("restart", argc, argv, true, restart_one, &timeout);
 }
 
 /* ---- rename / pause / unpause / port ---- */
 
 int cmd_rename(int argc, char **argv)
 {
-	int c;
+	int c = eng_help_only("rename", argc, argv);
 
-	while ((c = eng_getopt("rename", argc, argv, "+:", help_only)) != -1) {
-		if (c == 'H')
-			return eng_help("rename");
-		return EXIT_ENGINE;
-	}
+	if (c >= 0)
+		return c;
 	if (argc - optind != 2)
 		return eng_usage_error("rename", "requires exactly 2 arguments: CONTAINER NEW_NAME");
 	const char *name = argv[optind + 1];
@@ -634,6 +576,10 @@ int cmd_rename(int argc, char **argv)
 	_cleanup_free_ char *id = ctr_resolve(argv[optind]);
 	if (!id)
 		return EXIT_ENGINE;
+	/* Checked and taken under the lock create takes for it. */
+	_cleanup_close_ int names = ctr_names_lock();
+	if (names < 0)
+		return eng_error("cannot lock '%s/containers': %s", eng.root, strerror(-names));
 	_cleanup_free_ char *owner = ctr_name_owner(name);
 	if (owner)
 		return eng_error("the container name \"/%s\" is already in use by container \"%s\"", name, owner);
@@ -651,48 +597,40 @@ int cmd_rename(int argc, char **argv)
 	return r < 0 ? eng_fail(err, r, "cannot save the container") : 0;
 }
 
+static int pause_one(const char *ref, const char *id, void *data)
+{
+	_cleanup_free_ char *rt = eng_runtime_root();
+	_cleanup_error_ struct hull_error *err = NULL;
+	bool pause = *(bool *)data;
+	const char *cmd = pause ? "pause" : "unpause";
+	_cleanup_close_ int lock = ctr_lock(id);
+	struct json_object *rec = ctr_load(id, &err);
+
+	if (!rec || !streq(ctr_status(rec), pause ? "running" : "paused")) {
+		int ret = eng_error("cannot %s container '%s': it is %s", cmd, ref, rec ? ctr_status(rec) : "gone");
+		json_object_put(rec);
+		return ret;
+	}
+	const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+	int r = runtime ? extrt_pause(runtime, id, pause, &err)
+		: pause ? hull_container_pause(rt, id, &err) : hull_container_resume(rt, id, &err);
+	if (r < 0) {
+		json_object_put(rec);
+		return eng_fail(err, r, "cannot freeze the container");
+	}
+	struct json_object *st = jget(rec, "State");
+	jset(st, "Status", json_object_new_string(pause ? "paused" : "running"));
+	jset(st, "Paused", json_object_new_boolean(pause));
+	ctr_save(id, rec, NULL);
+	json_object_put(rec);
+	return 0;
+}
+
 static int set_paused(const char *cmd, int argc, char **argv, bool pause)
 {
-	int c, ret = 0;
+	int r = eng_help_only(cmd, argc, argv);
 
-	while ((c = eng_getopt(cmd, argc, argv, "+:", help_only)) != -1) {
-		if (c == 'H')
-			return eng_help(cmd);
-		return EXIT_ENGINE;
-	}
-	if (optind >= argc)
-		return eng_usage_error(cmd, "requires at least 1 argument");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *id = ctr_resolve(argv[i]), *rt = eng_runtime_root();
-		_cleanup_error_ struct hull_error *err = NULL;
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		_cleanup_close_ int lock = ctr_lock(id);
-		struct json_object *rec = ctr_load(id, &err);
-		const char *want = pause ? "running" : "paused";
-		if (!rec || !streq(ctr_status(rec), want)) {
-			ret = eng_error("cannot %s container '%s': it is %s", cmd, argv[i], rec ? ctr_status(rec) : "gone");
-			json_object_put(rec);
-			continue;
-		}
-		const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
-		int r = runtime ? extrt_pause(runtime, id, pause, &err)
-			: pause ? hull_container_pause(rt, id, &err) : hull_container_resume(rt, id, &err);
-		if (r < 0) {
-			json_object_put(rec);
-			ret = eng_fail(err, r, "cannot freeze the container");
-			continue;
-		}
-		struct json_object *st = jget(rec, "State");
-		jset(st, "Status", json_object_new_string(pause ? "paused" : "running"));
-		jset(st, "Paused", json_object_new_boolean(pause));
-		ctr_save(id, rec, NULL);
-		json_object_put(rec);
-		printf("%s\n", argv[i]);
-	}
-	return ret;
+	return r >= 0 ? r : ctr_each(cmd, argc, argv, true, pause_one, &pause);
 }
 
 int cmd_pause(int argc, char **argv)
@@ -707,13 +645,10 @@ int cmd_unpause(int argc, char **argv)
 
 int cmd_port(int argc, char **argv)
 {
-	int c;
+	int c = eng_help_only("port", argc, argv);
 
-	while ((c = eng_getopt("port", argc, argv, "+:", help_only)) != -1) {
-		if (c == 'H')
-			return eng_help("port");
-		return EXIT_ENGINE;
-	}
+	if (c >= 0)
+		return c;
 	if (optind >= argc)
 		return eng_usage_error("port", "requires at least 1 argument");
 	_cleanup_free_ char *id = ctr_resolve(argv[optind]);

@@ -27,13 +27,11 @@ static int copy_fd(int in, int out)
 	char buf[65536];
 	ssize_t n;
 
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0)
-				return -errno;
-			off += w;
-		}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		int r = eng_write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
 	return n < 0 ? -errno : 0;
 }
 
@@ -151,6 +149,16 @@ static int do_copy(int rootfd, bool into, const char *ref, const char *cpath, co
 		struct stat tst;
 		_cleanup_close_ int ddir = -1;
 		const char *dname;
+		if (target >= 0 && S_ISREG(st.st_mode) && fstat(target, &tst) == 0 && S_ISREG(tst.st_mode)) {
+			/* A file onto an existing file (through a symlink too, as
+			 * docker): its content, written through the file resolved
+			 * in the root. */
+			_cleanup_close_ int in = open(hpath, O_RDONLY | O_CLOEXEC);
+			_cleanup_close_ int out = sys_openat2(rootfd, cpath, O_WRONLY | O_TRUNC | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
+			if (in < 0 || out < 0)
+				return -errno;
+			return copy_fd(in, out);
+		}
 		if (target >= 0 && fstat(target, &tst) == 0 && S_ISDIR(tst.st_mode)) {
 			ddir = sys_openat2(rootfd, *cpath ? cpath : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
 			dname = hbase;
@@ -215,14 +223,13 @@ void volume_copy_up(struct json_object *rec)
 
 int cmd_cp(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'H' }, {} };
 	const char *cpath = NULL, *hpath;
 	_cleanup_free_ char *ref = NULL, *id = NULL;
 	bool into;
 	int c, r;
 
-	while ((c = eng_getopt("cp", argc, argv, "+:", opts)) != -1)
-		return c == 'H' ? eng_help("cp") : EXIT_ENGINE;
+	if ((c = eng_help_only("cp", argc, argv)) >= 0)
+		return c;
 	if (argc - optind != 2)
 		return eng_usage_error("cp", "requires exactly 2 arguments");
 	if ((ref = split_container(argv[optind], &cpath))) {

@@ -34,7 +34,6 @@ static void user_name(long long uid, char *buf, size_t size)
 		fclose(f);
 }
 
-static const struct option help_only[] = { { "help", no_argument, NULL, 'H' }, {} };
 
 static char *read_small(const char *path)
 {
@@ -142,8 +141,8 @@ int cmd_top(int argc, char **argv)
 	size_t n = 0;
 	int c, r;
 
-	while ((c = eng_getopt("top", argc, argv, "+:", help_only)) != -1)
-		return c == 'H' ? eng_help("top") : EXIT_ENGINE;
+	if ((c = eng_help_only("top", argc, argv)) >= 0)
+		return c;
 	if (argc - optind != 1)
 		return eng_usage_error("top", "requires exactly 1 argument");
 	if ((r = load_cgroup(argv[optind], &id, &cg)))

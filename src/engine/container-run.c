@@ -108,17 +108,6 @@ static int bad_value(const char *cmd, const char *flag, const char *value, const
 	return eng_usage_error(cmd, "invalid argument \"%s\" for \"%s\" flag: %s", value, flag, why);
 }
 
-static bool parse_int(const char *s, long long min, long long max, long long *ret)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*ret = v;
-	return true;
-}
-
 static void array_add(struct json_object *o, const char *key, struct json_object *v)
 {
 	struct json_object *a = jget(o, key);
@@ -129,9 +118,30 @@ static void array_add(struct json_object *o, const char *key, struct json_object
 	json_object_array_add(a, v);
 }
 
-/* "/dev/sda:1mb" */
-static int throttle_flag(struct run_req *q, const char *flag, const char *key, const char *v, bool bytes)
+/* --device-{read,write}-{bps,iops} DEVICE:RATE, into HostConfig.key[]. */
+static const struct throttle {
+	int opt;
+	const char *flag, *key;
+	bool bytes; /* a size like 1mb, else a number of operations */
+} throttles[] = {
+	{ OPT_DEV_READ_BPS, "--device-read-bps", "BlkioDeviceReadBps", true },
+	{ OPT_DEV_WRITE_BPS, "--device-write-bps", "BlkioDeviceWriteBps", true },
+	{ OPT_DEV_READ_IOPS, "--device-read-iops", "BlkioDeviceReadIOps", false },
+	{ OPT_DEV_WRITE_IOPS, "--device-write-iops", "BlkioDeviceWriteIOps", false },
+};
+
+static const struct throttle *throttle_of(int opt)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(throttles); i++)
+		if (throttles[i].opt == opt)
+			return &throttles[i];
+	return NULL;
+}
+
+/* "/dev/sda:1mb" */
+static int throttle_flag(struct run_req *q, const struct throttle *t, const char *v)
+{
+	const char *flag = t->flag;
 	_cleanup_free_ char *copy = strdup(v);
 	char *colon = strrchr(copy, ':');
 	long long rate;
@@ -139,12 +149,12 @@ static int throttle_flag(struct run_req *q, const char *flag, const char *key, c
 	if (!colon || colon == copy)
 		return bad_value(q->cmd, flag, v, "expected DEVICE:RATE");
 	*colon++ = '\0';
-	if (bytes ? (rate = eng_parse_bytes(colon)) < 0 : !parse_int(colon, 0, LLONG_MAX, &rate))
+	if (t->bytes ? (rate = eng_parse_bytes(colon)) < 0 : !eng_parse_int(colon, 0, LLONG_MAX, &rate))
 		return bad_value(q->cmd, flag, v, "invalid rate");
 	struct json_object *e = json_object_new_object();
 	jset(e, "Path", json_object_new_string(copy));
 	jset(e, "Rate", json_object_new_int64(rate));
-	array_add(q->host, key, e);
+	array_add(q->host, t->key, e);
 	return 0;
 }
 
@@ -162,6 +172,31 @@ static int ns_mode(struct run_req *q, const char *flag, const char *key, const c
 	return bad_value(q->cmd, flag, v, "expected one of the modes in --help, or container:NAME");
 }
 
+/* The flags taking a whole number in a range, into Config or HostConfig. */
+static const struct int_flag {
+	int opt;
+	const char *flag, *key;
+	long long min, max;
+	const char *why;
+	bool in_config;
+} int_flags[] = {
+	{ OPT_STOP_TIMEOUT, "--stop-timeout", "StopTimeout", -1, INT_MAX, "must be a number of seconds", true },
+	{ 'c', "--cpu-shares", "CpuShares", 2, 262144, "must be a number from 2 to 262144", false },
+	{ OPT_CPU_PERIOD, "--cpu-period", "CpuPeriod", 1000, 1000000,
+	  "must be a number of microseconds from 1000 to 1000000", false },
+	{ OPT_CPU_QUOTA, "--cpu-quota", "CpuQuota", -1, LLONG_MAX, "must be -1 or at least 1000 microseconds", false },
+	{ OPT_PIDS_LIMIT, "--pids-limit", "PidsLimit", -1, LLONG_MAX, "must be a number (-1: unlimited)", false },
+	{ OPT_BLKIO_WEIGHT, "--blkio-weight", "BlkioWeight", 10, 1000, "must be a number from 10 to 1000", false },
+};
+
+static const struct int_flag *int_flag_of(int opt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(int_flags); i++)
+		if (int_flags[i].opt == opt)
+			return &int_flags[i];
+	return NULL;
+}
+
 static int parse_run_flags(struct run_req *q, int argc, char **argv)
 {
 	struct json_object *cfg = q->config, *hc = q->host;
@@ -170,6 +205,20 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 
 	while ((c = eng_getopt(q->cmd, argc, argv, "+:dite:w:u:h:l:m:c:v:", run_opts)) != -1) {
 		const char *v = optarg;
+		const struct int_flag *intf = int_flag_of(c);
+		const struct throttle *thr = throttle_of(c);
+		if (thr) {
+			if (throttle_flag(q, thr, v))
+				return EXIT_ENGINE;
+			continue;
+		}
+		if (intf) {
+			/* --cpu-quota: -1, or a quota the kernel takes (1 ms at least) */
+			if (!eng_parse_int(v, intf->min, intf->max, &n) || (c == OPT_CPU_QUOTA && n >= 0 && n < 1000))
+				return bad_value(q->cmd, intf->flag, v, intf->why);
+			jset(intf->in_config ? cfg : hc, intf->key, json_object_new_int64(n));
+			continue;
+		}
 		switch (c) {
 		case 'd': q->detach = true; break;
 		case 'i': q->interactive = true; break;
@@ -236,7 +285,7 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 				return bad_value(q->cmd, "--ulimit", v, "unknown limit name");
 			if ((colon = strchr(eq, ':')))
 				*colon++ = '\0';
-			if (!parse_int(eq, -1, LLONG_MAX, &soft) || !parse_int(colon ? colon : eq, -1, LLONG_MAX, &hard))
+			if (!eng_parse_int(eq, -1, LLONG_MAX, &soft) || !eng_parse_int(colon ? colon : eq, -1, LLONG_MAX, &hard))
 				return bad_value(q->cmd, "--ulimit", v, "limits must be numbers");
 			if (soft > hard && hard >= 0)
 				return bad_value(q->cmd, "--ulimit", v, "the soft limit exceeds the hard one");
@@ -251,11 +300,6 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 			if (hull_signal_from_name(v) < 0)
 				return bad_value(q->cmd, "--stop-signal", v, "unknown signal");
 			jset(cfg, "StopSignal", json_object_new_string(v));
-			break;
-		case OPT_STOP_TIMEOUT:
-			if (!parse_int(v, -1, INT_MAX, &n))
-				return bad_value(q->cmd, "--stop-timeout", v, "must be a number of seconds");
-			jset(cfg, "StopTimeout", json_object_new_int((int)n));
 			break;
 		case 'l': {
 			_cleanup_free_ char *copy = strdup(v);
@@ -297,53 +341,12 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 			jset(hc, "NanoCpus", json_object_new_int64((int64_t)(cpus * 1e9 + 0.5)));
 			break;
 		}
-		case 'c':
-			if (!parse_int(v, 2, 262144, &n))
-				return bad_value(q->cmd, "--cpu-shares", v, "must be a number from 2 to 262144");
-			jset(hc, "CpuShares", json_object_new_int64(n));
-			break;
-		case OPT_CPU_PERIOD:
-			if (!parse_int(v, 1000, 1000000, &n))
-				return bad_value(q->cmd, "--cpu-period", v, "must be a number of microseconds from 1000 to 1000000");
-			jset(hc, "CpuPeriod", json_object_new_int64(n));
-			break;
-		case OPT_CPU_QUOTA:
-			if (!parse_int(v, -1, LLONG_MAX, &n) || (n >= 0 && n < 1000))
-				return bad_value(q->cmd, "--cpu-quota", v, "must be -1 or at least 1000 microseconds");
-			jset(hc, "CpuQuota", json_object_new_int64(n));
-			break;
 		case OPT_CPUSET_CPUS:
 		case OPT_CPUSET_MEMS:
 			if (!*v || strspn(v, "0123456789,-") != strlen(v))
 				return bad_value(q->cmd, c == OPT_CPUSET_CPUS ? "--cpuset-cpus" : "--cpuset-mems", v,
 						 "expected a list like 0-1,3");
 			jset(hc, c == OPT_CPUSET_CPUS ? "CpusetCpus" : "CpusetMems", json_object_new_string(v));
-			break;
-		case OPT_PIDS_LIMIT:
-			if (!parse_int(v, -1, LLONG_MAX, &n))
-				return bad_value(q->cmd, "--pids-limit", v, "must be a number (-1: unlimited)");
-			jset(hc, "PidsLimit", json_object_new_int64(n));
-			break;
-		case OPT_BLKIO_WEIGHT:
-			if (!parse_int(v, 10, 1000, &n))
-				return bad_value(q->cmd, "--blkio-weight", v, "must be a number from 10 to 1000");
-			jset(hc, "BlkioWeight", json_object_new_int64(n));
-			break;
-		case OPT_DEV_READ_BPS:
-			if (throttle_flag(q, "--device-read-bps", "BlkioDeviceReadBps", v, true))
-				return EXIT_ENGINE;
-			break;
-		case OPT_DEV_WRITE_BPS:
-			if (throttle_flag(q, "--device-write-bps", "BlkioDeviceWriteBps", v, true))
-				return EXIT_ENGINE;
-			break;
-		case OPT_DEV_READ_IOPS:
-			if (throttle_flag(q, "--device-read-iops", "BlkioDeviceReadIOps", v, false))
-				return EXIT_ENGINE;
-			break;
-		case OPT_DEV_WRITE_IOPS:
-			if (throttle_flag(q, "--device-write-iops", "BlkioDeviceWriteIOps", v, false))
-				return EXIT_ENGINE;
 			break;
 		case OPT_DEVICE: {
 			_cleanup_free_ char *copy = strdup(v);
@@ -408,7 +411,7 @@ static int parse_run_flags(struct run_req *q, int argc, char **argv)
 			if (!streq(copy, "no") && !streq(copy, "always") && !streq(copy, "unless-stopped") &&
 			    !streq(copy, "on-failure"))
 				return bad_value(q->cmd, "--restart", v, "expected no, always, unless-stopped or on-failure[:N]");
-			if (colon && (!streq(copy, "on-failure") || !parse_int(colon, 0, INT_MAX, &max)))
+			if (colon && (!streq(copy, "on-failure") || !eng_parse_int(colon, 0, INT_MAX, &max)))
 				return bad_value(q->cmd, "--restart", v, "only on-failure takes a maximum retry count");
 			struct json_object *rp = json_object_new_object();
 			jset(rp, "Name", json_object_new_string(copy));
@@ -577,14 +580,7 @@ static int create_container(struct run_req *q, char **ret_id)
 	json_object_put(args);
 	jset(rec, "Args", rest);
 	struct json_object *st = json_object_new_object();
-	jset(st, "Status", json_object_new_string("created"));
-	jset(st, "Running", json_object_new_boolean(false));
-	jset(st, "Paused", json_object_new_boolean(false));
-	jset(st, "Restarting", json_object_new_boolean(false));
-	jset(st, "OOMKilled", json_object_new_boolean(false));
-	jset(st, "Dead", json_object_new_boolean(false));
-	jset(st, "Pid", json_object_new_int(0));
-	jset(st, "ExitCode", json_object_new_int(0));
+	ctr_state_set(st, "created", 0, 0, false);
 	jset(st, "Error", json_object_new_string(""));
 	jset(st, "StartedAt", json_object_new_string("0001-01-01T00:00:00Z"));
 	jset(st, "FinishedAt", json_object_new_string("0001-01-01T00:00:00Z"));
@@ -632,15 +628,12 @@ static int create_container(struct run_req *q, char **ret_id)
 	jset(rec, "NetworkSettings", net);
 
 	/* The name, unique: checked and taken under the containers lock. */
-	_cleanup_free_ char *cdir = NULL, *all = NULL;
-	if (asprintf(&all, "%s/containers", eng.root) < 0)
-		abort();
-	if ((r = path_mkdir_p(all, 0700)) < 0) {
+	_cleanup_free_ char *cdir = NULL;
+	_cleanup_close_ int lockfd = ctr_names_lock();
+	if (lockfd < 0) {
 		image_free(img);
-		return eng_error("cannot make '%s': %s", all, strerror(-r));
+		return eng_error("cannot lock '%s/containers': %s", eng.root, strerror(-lockfd));
 	}
-	_cleanup_close_ int lockfd = open(all, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	flock(lockfd, LOCK_EX);
 	if (q->name) {
 		_cleanup_free_ char *owner = ctr_name_owner(q->name);
 		if (owner) {
@@ -723,7 +716,7 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 	}
 	volume_copy_up(rec);
 	spec = specgen(id, rec, &err);
-	if (!spec || (r = eng_write_file(bundle_cfg, spec, strlen(spec), 0600, &err)) < 0) {
+	if (!spec || (r = eng_write_file(bundle_cfg, spec, strlen(spec), 0600, false, &err)) < 0) {
 		rootfs_umount(rec);
 		json_object_put(rec);
 		return eng_fail(err, -EINVAL, "cannot make the container's spec");
@@ -916,7 +909,7 @@ static int apply_limits(const char *id, struct json_object *rec, struct hull_err
 		if (r >= 0)
 			r = extrt_update(runtime, id, file, err);
 		if (r >= 0 && asprintf(&bundle_cfg, "%s/config.json", run) >= 0)
-			eng_write_file(bundle_cfg, json, strlen(json), 0600, NULL);
+			eng_write_file(bundle_cfg, json, strlen(json), 0600, false, NULL);
 		return r;
 	}
 	if ((r = hull_spec_parse(json, strlen(json), &spec, err)) < 0)
@@ -932,11 +925,39 @@ static int apply_limits(const char *id, struct json_object *rec, struct hull_err
 		r = hull_cgroup_apply(cg, &spec->linux.resources, err);
 	/* The bundle follows, for a restart's spec to match. */
 	if (r >= 0 && asprintf(&bundle_cfg, "%s/config.json", run) >= 0)
-		eng_write_file(bundle_cfg, json, strlen(json), 0600, NULL);
+		eng_write_file(bundle_cfg, json, strlen(json), 0600, false, NULL);
 	hull_cgroup_free(cg);
 	hull_state_free(st);
 	hull_spec_free(spec);
 	return r;
+}
+
+/* Sets the HostConfig fields of host in the container's record and, while
+ * it runs, in its cgroup. */
+static int update_one(const char *ref, const char *id, void *host)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	_cleanup_close_ int lock = ctr_lock(id);
+	struct json_object *rec = ctr_load_or_fail(id), *hc = jget(rec, "HostConfig");
+	int r;
+
+	if (!rec)
+		return EXIT_ENGINE;
+	json_object_object_foreach(host, k, v) jset(hc, k, json_object_get(v));
+	if (ctr_is_running(rec) && (r = apply_limits(id, rec, &err)) < 0) {
+		json_object_put(rec);
+		return eng_fail(err, r, "cannot update the container's limits");
+	}
+	json_object_put(rec);
+	/* Saved from the raw record: the live refresh is not state to keep. */
+	struct json_object *raw = ctr_load_raw(id, NULL);
+	if (raw) {
+		struct json_object *rhc = jget(raw, "HostConfig");
+		json_object_object_foreach(host, k2, v2) jset(rhc, k2, json_object_get(v2));
+		ctr_save(id, raw, NULL);
+		json_object_put(raw);
+	}
+	return 0;
 }
 
 int cmd_update(int argc, char **argv)
@@ -968,38 +989,9 @@ int cmd_update(int argc, char **argv)
 		req_free(&q);
 		return eng_usage_error("update", "only resource limits and --restart can be updated");
 	}
-	/* parse_run_flags took the first container as "the image". */
-	char **refs = q.args - 1;
-	for (char **ref = refs; *ref; ref++) {
-		_cleanup_error_ struct hull_error *err = NULL;
-		_cleanup_free_ char *id = ctr_resolve(*ref);
-		if (!id) {
-			ret = EXIT_ENGINE;
-			continue;
-		}
-		_cleanup_close_ int lock = ctr_lock(id);
-		struct json_object *rec = ctr_load(id, &err), *hc = jget(rec, "HostConfig");
-		if (!rec) {
-			ret = eng_fail(err, -ENOENT, "cannot load the container");
-			continue;
-		}
-		json_object_object_foreach(q.host, k, v) jset(hc, k, json_object_get(v));
-		if (ctr_is_running(rec) && (r = apply_limits(id, rec, &err)) < 0) {
-			json_object_put(rec);
-			ret = eng_fail(err, r, "cannot update the container's limits");
-			continue;
-		}
-		/* Saved from the raw record: the live refresh is not state to keep. */
-		struct json_object *raw = ctr_load_raw(id, NULL);
-		if (raw) {
-			struct json_object *rhc = jget(raw, "HostConfig");
-			json_object_object_foreach(q.host, k2, v2) jset(rhc, k2, json_object_get(v2));
-			ctr_save(id, raw, NULL);
-			json_object_put(raw);
-		}
-		json_object_put(rec);
-		printf("%s\n", *ref);
-	}
+	/* parse_run_flags took the first container as "the image": optind
+	 * is still on it. */
+	ret = ctr_each("update", argc, argv, true, update_one, q.host);
 	req_free(&q);
 	return ret;
 }

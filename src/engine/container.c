@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,40 @@ static bool is_hex_id(const char *s)
 	return true;
 }
 
+/* Removes a container directory that has no record and what it made
+ * under <runroot>. */
+static void sweep_partial(const char *id)
+{
+	_cleanup_free_ char *dir = ctr_dir(id), *run = ctr_run_dir(id), *merged = ctr_file(id, "merged");
+
+	umount2(merged, MNT_DETACH);
+	path_remove_tree(run);
+	path_remove_tree(dir);
+}
+
+/* Whether <containers>/<id> holds a record.  A directory without one is
+ * what a create killed before saving the record, or an rm killed while
+ * removing the directory, left: the create holds the containers lock
+ * until the record is saved, so with the lock free nobody is at work on
+ * it, and it goes.  Either way it is not listed: no command could use it. */
+static bool record_or_sweep(DIR *d, const char *id)
+{
+	_cleanup_free_ char *rec = NULL;
+
+	if (asprintf(&rec, "%s/config.json", id) < 0)
+		abort();
+	if (faccessat(dirfd(d), rec, F_OK, 0) == 0)
+		return true;
+	/* A lock on our own open file description: not ours if another
+	 * command (or this one, through another fd) holds it. */
+	if (flock(dirfd(d), LOCK_EX | LOCK_NB) < 0)
+		return false;
+	if (faccessat(dirfd(d), rec, F_OK, 0) < 0)
+		sweep_partial(id);
+	flock(dirfd(d), LOCK_UN);
+	return false;
+}
+
 char **ctr_list(void)
 {
 	_cleanup_free_ char *dir = NULL;
@@ -72,7 +107,7 @@ char **ctr_list(void)
 	if (!d)
 		return ids;
 	for (struct dirent *e; (e = readdir(d));) {
-		if (!is_hex_id(e->d_name))
+		if (!is_hex_id(e->d_name) || !record_or_sweep(d, e->d_name))
 			continue;
 		ids = realloc(ids, (n + 2) * sizeof(char *));
 		ids[n++] = strdup(e->d_name);
@@ -93,6 +128,27 @@ int ctr_save(const char *id, struct json_object *rec, struct hull_error **err)
 	return eng_json_write(f, rec, err);
 }
 
+int ctr_names_lock(void)
+{
+	_cleanup_free_ char *all = NULL;
+	int r, fd;
+
+	if (asprintf(&all, "%s/containers", eng.root) < 0)
+		abort();
+	if ((r = path_mkdir_p(all, 0700)) < 0)
+		return r;
+	fd = open(all, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+	return fd;
+}
+
 int ctr_lock(const char *id)
 {
 	_cleanup_free_ char *f = ctr_file(id, "lock");
@@ -101,6 +157,35 @@ int ctr_lock(const char *id)
 	if (fd >= 0)
 		flock(fd, LOCK_EX);
 	return fd;
+}
+
+int ctr_each(const char *cmd, int argc, char **argv, bool echo,
+	     int (*fn)(const char *ref, const char *id, void *data), void *data)
+{
+	int ret = 0;
+
+	if (optind >= argc)
+		return eng_usage_error(cmd, "requires at least 1 argument");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_free_ char *id = ctr_resolve(argv[i]);
+		if (!id || fn(argv[i], id, data) != 0) {
+			ret = EXIT_ENGINE;
+			continue;
+		}
+		if (echo)
+			printf("%s\n", argv[i]);
+	}
+	return ret;
+}
+
+struct json_object *ctr_load_or_fail(const char *id)
+{
+	_cleanup_error_ struct hull_error *err = NULL;
+	struct json_object *rec = ctr_load(id, &err);
+
+	if (!rec)
+		eng_fail(err, -ENOENT, "cannot load the container");
+	return rec;
 }
 
 char *ctr_name_owner(const char *name)
@@ -224,19 +309,69 @@ bool ctr_is_running(struct json_object *rec)
 	return streq(s, "running") || streq(s, "paused") || streq(s, "restarting");
 }
 
+void ctr_state_set(struct json_object *st, const char *status, pid_t pid, int exit_code, bool oom)
+{
+	jset(st, "Status", json_object_new_string(status));
+	jset(st, "Running", json_object_new_boolean(streq(status, "running")));
+	jset(st, "Paused", json_object_new_boolean(false));
+	jset(st, "Restarting", json_object_new_boolean(false));
+	jset(st, "OOMKilled", json_object_new_boolean(oom));
+	jset(st, "Dead", json_object_new_boolean(false));
+	jset(st, "Pid", json_object_new_int(pid));
+	jset(st, "ExitCode", json_object_new_int(exit_code));
+}
+
 void ctr_state_set_exited(struct json_object *rec, int exit_code, bool oom, const char *finished)
 {
 	struct json_object *st = jget(rec, "State");
 
-	jset(st, "Status", json_object_new_string("exited"));
-	jset(st, "Running", json_object_new_boolean(false));
-	jset(st, "Paused", json_object_new_boolean(false));
-	jset(st, "Restarting", json_object_new_boolean(false));
-	jset(st, "Pid", json_object_new_int(0));
-	jset(st, "ExitCode", json_object_new_int(exit_code));
-	jset(st, "OOMKilled", json_object_new_boolean(oom));
+	ctr_state_set(st, "exited", 0, exit_code, oom);
 	if (finished)
 		jset(st, "FinishedAt", json_object_new_string(finished));
+}
+
+static bool frozen_in(const char *dir, const char *controllers, void *data)
+{
+	char path[4200], state[32] = "";
+
+	if (!streq(controllers, "freezer"))
+		return false;
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	*(bool *)data = f && fgets(state, sizeof(state), f) && startswith(state, "FROZEN");
+	return true;
+}
+
+/* A freeze no record tells of: a pause or commit killed between freezing
+ * the container and saving (or thawing) it.  That command held the
+ * container's lock; with the lock free nobody is at it any more, and the
+ * container is thawed, as its record (running) says it should be. */
+static void thaw_stale_freeze(const char *id, struct json_object *rec)
+{
+	const char *runtime = jstr(jget(rec, "HostConfig"), "Runtime");
+	_cleanup_free_ char *rt = eng_runtime_root(), *lockf = ctr_file(id, "lock");
+	bool frozen = false;
+
+	if (!streq(ctr_status(rec), "running"))
+		return;
+	if (runtime)
+		extrt_cgroup_dirs(id, frozen_in, &frozen);
+	else {
+		struct hull_state *st = NULL;
+		if (hull_state_load(rt, id, &st, NULL) < 0)
+			return;
+		frozen = st->status == HULL_STATUS_PAUSED;
+		hull_state_free(st);
+	}
+	if (!frozen)
+		return;
+	_cleanup_close_ int fd = open(lockf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	if (runtime)
+		extrt_pause(runtime, id, false, NULL);
+	else
+		hull_container_resume(rt, id, NULL);
 }
 
 struct json_object *ctr_load(const char *id, struct hull_error **err)
@@ -250,8 +385,10 @@ struct json_object *ctr_load(const char *id, struct hull_error **err)
 	 * and start time, so a reused pid does not count) is there. */
 	pid_t pid = (pid_t)jint(st, "Pid");
 	unsigned long long start = (unsigned long long)jint(st, "PidStartTime");
-	if (pid > 0 && hull_pid_alive(pid, start))
+	if (pid > 0 && hull_pid_alive(pid, start)) {
+		thaw_stale_freeze(id, rec);
 		return rec;
+	}
 	/* The monitor records the exit as soon as it reaps the init; if it
 	 * is gone too, nobody will: the status is unknown. */
 	if (monitor_alive(id) && streq(ctr_status(rec), "restarting"))

@@ -117,6 +117,33 @@ const char *eng_human_duration(int64_t secs, char *buf, size_t size)
 	return buf;
 }
 
+const char *eng_human_since(const char *rfc3339, char *buf, size_t size)
+{
+	int64_t t = eng_parse_time(rfc3339);
+	char d[64];
+
+	if (t < 0)
+		snprintf(buf, size, "N/A");
+	else
+		snprintf(buf, size, "%s ago", eng_human_duration((int64_t)time(NULL) - t, d, sizeof(d)));
+	return buf;
+}
+
+/* go-units HumanSize: decimal units, 4 significant digits, "%.4g%s". */
+const char *eng_human_size(long long bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	while (v >= 1000 && i + 1 < ARRAY_SIZE(units)) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, size, "%.4g%s", v, units[i]);
+	return buf;
+}
+
 void eng_random_hex(char *out, size_t n)
 {
 	unsigned char b[64];
@@ -151,17 +178,41 @@ struct json_object *eng_json_read(const char *path, struct hull_error **err)
 	return o;
 }
 
-int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, struct hull_error **err)
+int eng_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, bool durable,
+		   struct hull_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
 
-	if (asprintf(&tmp, "%s.tmp%d", path, getpid()) < 0)
+	if (asprintf(&tmp, "%s.tmp-%d", path, getpid()) < 0)
 		return -ENOMEM;
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return hull_error_set(err, errno, "cannot write '%s'", path);
-	if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
-		int r = hull_error_set(err, errno ? errno : EIO, "cannot write '%s'", path);
+	if ((r = eng_write_all(fd, text, len)) < 0) {
+		unlink(tmp);
+		return hull_error_set(err, -r, "cannot write '%s'", path);
+	}
+	/* Durable before it replaces the old one: a crash leaves either. */
+	if ((durable && fsync(fd) < 0) || rename(tmp, path) < 0) {
+		r = hull_error_set(err, errno, "cannot write '%s'", path);
 		unlink(tmp);
 		return r;
 	}
@@ -171,7 +222,7 @@ int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, 
 int eng_json_write(const char *path, struct json_object *obj, struct hull_error **err)
 {
 	const char *text = json_object_to_json_string_ext(obj, ENG_JSON_PRETTY);
-	return eng_write_file(path, text, strlen(text), 0600, err);
+	return eng_write_file(path, text, strlen(text), 0600, false, err);
 }
 
 struct json_object *jget(struct json_object *o, const char *key)
@@ -322,6 +373,36 @@ char *eng_format(const char *fmt, struct json_object *o)
 	}
 	fclose(out);
 	return buf;
+}
+
+int eng_print_objects(const char *format, struct json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+
+	if (!format) {
+		printf("%s\n", n ? json_object_to_json_string_ext(arr, ENG_JSON_PRETTY) : "[]");
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *line = eng_format(format, json_object_array_get_idx(arr, i));
+		if (!line)
+			return EXIT_ENGINE;
+		printf("%s\n", line);
+	}
+	return 0;
+}
+
+bool eng_parse_int(const char *s, long long min, long long max, long long *ret)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
 }
 
 int64_t eng_parse_bytes(const char *s)

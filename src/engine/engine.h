@@ -58,18 +58,32 @@ int eng_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int eng_getopt(const char *cmd, int argc, char **argv, const char *optstring, const struct option *longopts);
 /* Prints a command's --help text; returns 0. */
 int eng_help(const char *cmd);
+/* For a command whose only option is --help: parses the options; returns
+ * -1 to go on, else the exit status (0 after the help, 125 after a usage
+ * error). */
+int eng_help_only(const char *cmd, int argc, char **argv);
 
 char *eng_now(void);                         /* RFC 3339 with nanoseconds, UTC, malloc'd */
 int64_t eng_parse_time(const char *rfc3339); /* seconds since the epoch, or -1 */
 /* Docker's "About a minute", "3 seconds", ... into buf. */
 const char *eng_human_duration(int64_t secs, char *buf, size_t size);
+/* "3 minutes ago" from an RFC 3339 time ("N/A" if there is none) into buf. */
+const char *eng_human_since(const char *rfc3339, char *buf, size_t size);
+/* "1.5MB" (decimal units, as docker) into buf. */
+const char *eng_human_size(long long bytes, char *buf, size_t size);
 void eng_random_hex(char *out, size_t n_bytes); /* 2*n_bytes hex digits + NUL */
 
 /* Reads a JSON file (NULL and *err set if missing or bad). */
 struct json_object *eng_json_read(const char *path, struct hull_error **err);
 /* Writes obj to path with write-then-rename. */
 int eng_json_write(const char *path, struct json_object *obj, struct hull_error **err);
-int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, struct hull_error **err);
+/* write(2) of all len bytes (again after EINTR); 0 or -errno. */
+int eng_write_all(int fd, const void *buf, size_t len);
+/* Writes text to path through "<path>.tmp-<pid>" and rename: a reader
+ * sees the old file or the new one, never half of it; durable: fsync'd
+ * before the rename, so that a crash of the machine too leaves either. */
+int eng_write_file(const char *path, const char *text, size_t len, mode_t mode, bool durable,
+		   struct hull_error **err);
 
 /* Object lookups that tolerate NULL and absent keys. */
 struct json_object *jget(struct json_object *o, const char *key);
@@ -86,12 +100,18 @@ struct json_object *jstrv(char **v); /* NULL-terminated vector -> array (NULL ->
  * and "\n" escapes; `table` prefixes ignored.  Returns malloc'd text or
  * NULL after printing an error. */
 char *eng_format(const char *fmt, struct json_object *o);
+/* What an inspect command prints: each object of arr through format, or
+ * (format NULL) the array as pretty JSON.  Returns 0, or 125 after a bad
+ * format was reported. */
+int eng_print_objects(const char *format, struct json_object *arr);
 
 /* The exit status for a failed create or exec: 127 when the command is
  * not found, 126 when it cannot be run, else 125; *ret_msg and *ret_len the
  * part of err's message to print. */
 int eng_exec_status(const struct hull_error *err, int r, const char **ret_msg, int *ret_len);
 
+/* A whole decimal number in [min, max], all of s; false if it is not. */
+bool eng_parse_int(const char *s, long long min, long long max, long long *ret);
 /* Parses "10m", "512k", "1g", "1024" (bytes); -1 on error. */
 int64_t eng_parse_bytes(const char *s);
 
@@ -107,6 +127,19 @@ char *eng_runtime_root(void);      /* <runroot>/runtime */
 char *ctr_resolve(const char *ref);
 /* As ctr_resolve() but silent; *ret_err gets the message. */
 char *ctr_lookup(const char *ref, struct hull_error **err);
+/* flock(<root>/containers) (made if missing), held while a name is
+ * checked and taken (create, rename) and while a record is being made:
+ * the fd to close, or -errno. */
+int ctr_names_lock(void);
+/* For a command on CONTAINER...: calls fn(ref, id, data) for each of
+ * argv[optind..] (a usage error if there is none), printing those not
+ * found.  fn returns 0 or an exit status, its error printed; after a 0
+ * the name given is printed when echo is set.  Returns 0, or 125 if any
+ * failed. */
+int ctr_each(const char *cmd, int argc, char **argv, bool echo,
+	     int (*fn)(const char *ref, const char *id, void *data), void *data);
+/* ctr_load() that prints "hull: <why>" when the record cannot be read. */
+struct json_object *ctr_load_or_fail(const char *id);
 
 /* Loads the record, with State refreshed from the live processes (a
  * container whose monitor and init are gone is reported exited). */
@@ -131,6 +164,9 @@ const char *ctr_status(struct json_object *rec);
 bool ctr_is_running(struct json_object *rec); /* running or paused */
 
 /* Marks the record's state (fields given; NULL strings left as they are). */
+/* Sets State's Status, Running, Paused, Restarting, OOMKilled, Dead, Pid
+ * and ExitCode as they are for that status. */
+void ctr_state_set(struct json_object *st, const char *status, pid_t pid, int exit_code, bool oom);
 void ctr_state_set_exited(struct json_object *rec, int exit_code, bool oom, const char *finished);
 
 /* Removes everything of a stopped container: unmounts the rootfs, deletes
@@ -197,6 +233,11 @@ int extrt_create(const char *runtime, const char *id, const char *bundle, const 
 		 struct hull_error **err);
 int extrt_start(const char *runtime, const char *id, const char *bundle, struct hull_error **err);
 void extrt_delete(const char *runtime, const char *id); /* delete --force, errors ignored */
+/* Calls fn with "<hierarchy><our own cgroup>/hull[/<id>]" (runc places a
+ * relative cgroupsPath "hull/<id>" under its caller's cgroup) and the
+ * hierarchy's controllers ("" for cgroup2) for each hierarchy this
+ * process is in, until fn returns true. */
+void extrt_cgroup_dirs(const char *id, bool (*fn)(const char *dir, const char *controllers, void *data), void *data);
 /* RUNTIME pause / resume ID. */
 int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_error **err);
 /* RUNTIME update --resources FILE ID (FILE: linux.resources as JSON). */

@@ -115,12 +115,12 @@ int extrt_start(const char *runtime, const char *id, const char *bundle, struct 
 	return run(runtime, log, args, err);
 }
 
-/* runc leaves the "hull" parent it made under our cgroup: removed as
- * libhull does once its last container goes (rmdir only empties it). */
-static void rmdir_hull_parents(void)
+void extrt_cgroup_dirs(const char *id, bool (*fn)(const char *dir, const char *controllers, void *data), void *data)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[1024], path[PATH_MAX];
+	char line[1024], dir[PATH_MAX];
+	/* cgroup2 is mounted there on a hybrid host, at the top on a v2 one. */
+	bool hybrid = access("/sys/fs/cgroup/unified", F_OK) == 0;
 
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -128,12 +128,20 @@ static void rmdir_hull_parents(void)
 		if (!p)
 			continue;
 		*p++ = '\0';
-		const char *ctrl = c + 1;
-		if (startswith(ctrl, "name="))
-			ctrl += 5;
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s/hull", *ctrl ? ctrl : "unified", streq(p, "/") ? "" : p);
-		rmdir(path);
+		const char *ctrl = c + 1, *mnt = startswith(ctrl, "name=") ? ctrl + 5 : ctrl;
+		if (!*mnt)
+			mnt = hybrid ? "unified" : "";
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s%s%s/hull%s%s", *mnt ? "/" : "", mnt, streq(p, "/") ? "" : p,
+			 id ? "/" : "", id ? id : "");
+		if (fn(dir, ctrl, data))
+			break;
 	}
+}
+
+static bool rmdir_one(const char *dir, const char *controllers, void *data)
+{
+	rmdir(dir);
+	return false;
 }
 
 void extrt_delete(const char *runtime, const char *id)
@@ -143,7 +151,9 @@ void extrt_delete(const char *runtime, const char *id)
 		abort();
 	const char *args[] = { "delete", "--force", id, NULL };
 	run(runtime, log, args, NULL);
-	rmdir_hull_parents();
+	/* runc leaves the "hull" parent it made under our cgroup: removed as
+	 * libhull does once its last container goes (rmdir only empties it). */
+	extrt_cgroup_dirs(NULL, rmdir_one, NULL);
 }
 
 int extrt_update(const char *runtime, const char *id, const char *resources_file, struct hull_error **err)

@@ -578,22 +578,34 @@ static int no_dots(const struct dirent *d)
 	return !streq(d->d_name, ".") && !streq(d->d_name, "..");
 }
 
-/* The entries of dfd in name order (scandirat needs a path: the fd's). */
-static int write_dir(struct tree_writer *w, int dfd, const char *rel)
+/* Calls fn(data, dfd, rel, name) for the entries of dfd in name order (so
+ * that a tar or a diff is the same every time), until one fails. */
+static int each_sorted(int dfd, const char *rel, struct hull_error **err,
+		       int (*fn)(void *data, int dfd, const char *rel, const char *name), void *data)
 {
 	struct dirent **names = NULL;
 	int n, r = 0;
 
 	n = scandirat(dfd, ".", &names, no_dots, name_cmp);
 	if (n < 0)
-		return hull_error_set(w->err, errno, "listing '/%s'", rel);
+		return hull_error_set(err, errno, "listing '/%s'", rel);
 	for (int i = 0; i < n; i++) {
 		if (r == 0)
-			r = write_one(w, dfd, rel, names[i]->d_name);
+			r = fn(data, dfd, rel, names[i]->d_name);
 		free(names[i]);
 	}
 	free(names);
 	return r;
+}
+
+static int write_listed(void *w, int dfd, const char *rel, const char *name)
+{
+	return write_one(w, dfd, rel, name);
+}
+
+static int write_dir(struct tree_writer *w, int dfd, const char *rel)
+{
+	return each_sorted(dfd, rel, w->err, write_listed, w);
 }
 
 int layer_write_tree(const char *dir, int fd, unsigned flags, const char *const *excludes,
@@ -640,50 +652,37 @@ struct walker {
 	struct hull_error **err;
 };
 
+static int walk_dir(struct walker *w, int dfd, const char *rel);
+
+static int walk_entry(void *data, int dfd, const char *rel, const char *name)
+{
+	struct walker *w = data;
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+	int r;
+
+	if (asprintf(&path, "%s/%s", rel, name) < 0)
+		return -ENOMEM;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return hull_error_set(w->err, errno, "stat '%s'", path);
+	struct tree_writer probe = { .excludes = w->excludes };
+	if (excluded(&probe, path + 1))
+		return 0;
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+		return w->fn('D', path, w->data);
+	r = w->fn('X', path, w->data);
+	if (r == 0 && S_ISDIR(st.st_mode)) {
+		_cleanup_close_ int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return hull_error_set(w->err, errno, "opening '%s'", path);
+		r = walk_dir(w, sub, path);
+	}
+	return r;
+}
+
 static int walk_dir(struct walker *w, int dfd, const char *rel)
 {
-	struct dirent **names = NULL;
-	int n, r = 0;
-
-	n = scandirat(dfd, ".", &names, no_dots, name_cmp);
-	if (n < 0)
-		return hull_error_set(w->err, errno, "listing '/%s'", rel);
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		_cleanup_free_ char *path = NULL;
-		struct stat st;
-
-		if (r != 0)
-			goto next;
-		if (asprintf(&path, "%s/%s", rel, name) < 0) {
-			r = -ENOMEM;
-			goto next;
-		}
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = hull_error_set(w->err, errno, "stat '%s'", path);
-			goto next;
-		}
-		struct tree_writer probe = { .excludes = w->excludes };
-		bool ex = excluded(&probe, path + 1);
-		if (ex)
-			goto next;
-		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-			r = w->fn('D', path, w->data);
-			goto next;
-		}
-		r = w->fn('X', path, w->data);
-		if (r == 0 && S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0)
-				r = hull_error_set(w->err, errno, "opening '%s'", path);
-			else
-				r = walk_dir(w, sub, path);
-		}
-	next:
-		free(names[i]);
-	}
-	free(names);
-	return r;
+	return each_sorted(dfd, rel, w->err, walk_entry, w);
 }
 
 int layer_walk_upper(const char *dir, const char *const *excludes, layer_walk_fn fn, void *data,

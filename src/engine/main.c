@@ -187,6 +187,16 @@ static void usage(FILE *f)
 		   "\nRun 'hull COMMAND --help' for a command's options.\n");
 }
 
+int eng_help_only(const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'H' }, {} };
+	int c = eng_getopt(cmd, argc, argv, "+:", opts);
+
+	if (c == -1)
+		return -1;
+	return c == 'H' ? eng_help(cmd) : EXIT_ENGINE;
+}
+
 static const char *absolute(const char *p)
 {
 	char *r;
@@ -216,17 +226,16 @@ int main(int argc, char **argv)
 	while ((c = eng_getopt("", argc, argv, "+:hv", opts)) != -1) {
 		switch (c) {
 		case 'r':
-			eng.root = hull_cli.root = absolute(optarg);
+			eng.root = absolute(optarg);
 			break;
 		case 'R':
-			eng.runroot = hull_cli.runroot = absolute(optarg);
+			eng.runroot = absolute(optarg);
 			break;
 		case 'T':
 			eng.runtime = absolute(optarg);
 			break;
 		case 'D':
-			hull_cli.debug = true;
-			break;
+			break; /* accepted, as docker's -D; hull has no debug output yet */
 		case 'v':
 			printf("hull version " HULL_ENGINE_VERSION "\n");
 			return 0;

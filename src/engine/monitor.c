@@ -249,15 +249,8 @@ static void set_running(struct json_object *rec, void *data)
 	struct json_object *st = jget(rec, "State");
 	_cleanup_free_ char *now = eng_now();
 
-	jset(st, "Status", json_object_new_string("running"));
-	jset(st, "Running", json_object_new_boolean(true));
-	jset(st, "Paused", json_object_new_boolean(false));
-	jset(st, "Restarting", json_object_new_boolean(false));
-	jset(st, "OOMKilled", json_object_new_boolean(false));
-	jset(st, "Dead", json_object_new_boolean(false));
-	jset(st, "Pid", json_object_new_int(m->pid));
+	ctr_state_set(st, "running", m->pid, 0, false);
 	jset(st, "PidStartTime", json_object_new_int64((int64_t)hull_pid_start_time(m->pid)));
-	jset(st, "ExitCode", json_object_new_int(0));
 	jset(st, "Error", json_object_new_string(""));
 	jset(st, "StartedAt", json_object_new_string(now));
 	jset(st, "FinishedAt", json_object_new_string("0001-01-01T00:00:00Z"));
@@ -283,6 +276,36 @@ static void set_exited(struct json_object *rec, void *data)
 	}
 }
 
+/* Whether a memory.oom_control (v1) or memory.events (v2) file counts an
+ * OOM kill; -1 if it cannot be read. */
+static int file_says_oom(const char *dir, const char *name)
+{
+	char path[PATH_MAX], line[256];
+	bool oom = false;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (startswith(line, "oom_kill ") && strtoull(line + 9, NULL, 10) > 0)
+			oom = true;
+	return oom;
+}
+
+static bool ext_memory_oom(const char *dir, const char *controllers, void *data)
+{
+	int r = -1;
+
+	if (streq(controllers, "memory"))
+		r = file_says_oom(dir, "memory.oom_control");
+	else if (!*controllers)
+		r = file_says_oom(dir, "memory.events");
+	if (r > 0)
+		*(bool *)data = true;
+	return r >= 0;
+}
+
 /* OOM kills counted by the memory cgroup (v1 memory.oom_control, v2
  * memory.events), read before the cgroup goes. */
 static bool oom_killed(struct mon *m)
@@ -292,44 +315,21 @@ static bool oom_killed(struct mon *m)
 	bool oom = false;
 
 	if (m->runtime) {
-		/* runc places a relative cgroupsPath ("hull/<id>") under its own
-		 * (our) cgroup in each hierarchy. */
-		_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-		char line[1024], path[PATH_MAX];
-		while (f && fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\n")] = '\0';
-			char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
-			if (!p)
-				continue;
-			bool v1 = strncmp(c + 1, "memory:", 7) == 0, v2 = c[1] == ':';
-			if (!v1 && !v2)
-				continue;
-			snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s/hull/%s/%s", v1 ? "/memory" : "",
-				 streq(p + 1, "/") ? "" : p + 1, m->id, v1 ? "memory.oom_control" : "memory.events");
-			_cleanup_fclose_ FILE *g = fopen(path, "re");
-			while (g && fgets(line, sizeof(line), g))
-				if (startswith(line, "oom_kill ") && strtoull(line + 9, NULL, 10) > 0)
-					oom = true;
-			if (g)
-				break;
-		}
+		extrt_cgroup_dirs(m->id, ext_memory_oom, &oom);
 		return oom;
 	}
 	if (hull_state_load(m->rt_root, m->id, &st, NULL) < 0)
 		return false;
 	if (st->cgroup && hull_cgroup_load("/sys/fs/cgroup", st->cgroup, &cg, NULL) == 0) {
-		const char *files[][2] = { { "memory", "/sys/fs/cgroup/memory" }, { "", "/sys/fs/cgroup" } };
-		const char *names[] = { "memory.oom_control", "memory.events" };
+		const char *files[][3] = { { "memory", "/sys/fs/cgroup/memory", "memory.oom_control" },
+					   { "", "/sys/fs/cgroup", "memory.events" } };
 		for (size_t i = 0; i < ARRAY_SIZE(files) && !oom; i++) {
 			const char *p = hull_cgroup_path(cg, files[i][0]);
-			char path[PATH_MAX], line[256];
+			char dir[PATH_MAX];
 			if (!p)
 				continue;
-			snprintf(path, sizeof(path), "%s%s/%s", files[i][1], p, names[i]);
-			_cleanup_fclose_ FILE *f = fopen(path, "re");
-			while (f && fgets(line, sizeof(line), f))
-				if (startswith(line, "oom_kill ") && strtoull(line + 9, NULL, 10) > 0)
-					oom = true;
+			snprintf(dir, sizeof(dir), "%s%s", files[i][1], p);
+			oom = file_says_oom(dir, files[i][2]) > 0;
 		}
 		hull_cgroup_free(cg);
 	}
@@ -560,16 +560,8 @@ static void pump_client(struct mon *m, int i)
 		client_drop(m, i);
 		return;
 	}
-	if (is_stdin && m->in_fd >= 0) {
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(m->in_fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += w;
-		}
-	}
+	if (is_stdin && m->in_fd >= 0)
+		eng_write_all(m->in_fd, buf, (size_t)n);
 }
 
 /* Runs the event loop until the init is reaped; returns its wait status. */
@@ -709,7 +701,7 @@ static void write_pid_file(struct mon *m)
 
 	if (asprintf(&p, "%s/monitor.pid", m->run_dir) < 0)
 		abort();
-	eng_write_file(p, buf, (size_t)n, 0644, NULL);
+	eng_write_file(p, buf, (size_t)n, 0644, false, NULL);
 }
 
 _Noreturn void monitor_run(const struct monitor_opts *o, int status_fd)

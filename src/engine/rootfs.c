@@ -49,7 +49,7 @@ static int write_in(const char *dir, const char *name, const char *text, struct 
 
 	if (asprintf(&p, "%s/%s", dir, name) < 0)
 		abort();
-	return eng_write_file(p, text, strlen(text), 0644, err);
+	return eng_write_file(p, text, strlen(text), 0644, false, err);
 }
 
 int rootfs_prepare(const char *id, struct json_object *rec, char **layers, struct hull_error **err)

@@ -219,10 +219,14 @@ int volume_add_mount_spec(struct json_object *mounts, const char *spec)
 	return add_volume(mounts, spec, src, dst, rw);
 }
 
+/* Whether a volume is anonymous; one without its volume.json is what a
+ * command killed while creating it left (the record is written last, and
+ * a container using the volume would have written it): nobody named it
+ * for good, so it counts as anonymous and prune takes it. */
 static bool is_anonymous(const char *name)
 {
 	struct json_object *o = volume_info(name);
-	bool anon = o && jget(jget(o, "Labels"), ANON_LABEL);
+	bool anon = !o || jget(jget(o, "Labels"), ANON_LABEL);
 	json_object_put(o);
 	return anon;
 }
@@ -401,16 +405,9 @@ static int volume_inspect(int argc, char **argv)
 			ret = eng_error("no such volume: '%s'", argv[i]);
 			continue;
 		}
-		if (format) {
-			_cleanup_free_ char *line = eng_format(format, o);
-			if (line)
-				printf("%s\n", line);
-			json_object_put(o);
-		} else
-			json_object_array_add(arr, o);
+		json_object_array_add(arr, o);
 	}
-	if (!format)
-		printf("%s\n", json_object_to_json_string_ext(arr, ENG_JSON_PRETTY));
+	ret = eng_print_objects(format, arr) ?: ret;
 	json_object_put(arr);
 	return ret;
 }

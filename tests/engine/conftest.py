@@ -249,6 +249,14 @@ def find_cgroup(controller, name):
     return None
 
 
+def cg_read(controller, cid, name):
+    """The content of a cgroup file of the container's cgroup."""
+    d = find_cgroup(controller, cid)
+    assert d, f"no {controller} cgroup for {cid}"
+    with open(os.path.join(d, name)) as f:
+        return f.read().strip()
+
+
 def procs_mentioning(text):
     """pids whose command line mentions text (our --root)."""
     res = []
@@ -362,3 +370,15 @@ def hull(busybox_tar):
     yield e
     problems = e.teardown()
     assert not problems, "; ".join(problems)
+
+
+def block_device_of(path):
+    """(device node, "MAJ:MIN") of the block device holding path, or None."""
+    st = os.stat(path)
+    mm = f"{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
+    try:
+        with open(f"/sys/dev/block/{mm}/uevent") as f:
+            name = dict(l.strip().split("=", 1) for l in f if "=" in l).get("DEVNAME")
+    except OSError:
+        return None
+    return (f"/dev/{name}", mm) if name and os.path.exists(f"/dev/{name}") else None

@@ -1,7 +1,7 @@
 """hull cp (confined to the container's root), top, stats, update, port."""
 import os
 
-from .conftest import find_cgroup, mounts_under
+from .conftest import find_cgroup, mounts_under, wait_for
 
 
 def test_cp_both_ways_running_and_stopped(hull, tmp_path):
@@ -76,3 +76,44 @@ def test_update_changes_the_running_cgroup(hull):
     assert r.returncode == 125
     r = hull("update", "-m", "nope", "up")
     assert r.returncode == 125 and "--memory" in r.err
+
+
+def test_cp_symlinked_parent_and_dotdot_stay_inside(hull, tmp_path):
+    """The same path exists on the host and in the container: a symlinked
+    parent directory, a relative link full of "..", a ".." in the path given
+    and a symlink as the destination all resolve in the container."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("host\n")
+    rel = "../" * 12 + str(outside).lstrip("/")
+    hull.run_d("--name", "dd", "busybox", "sh", "-c",
+               f"mkdir -p {outside}; echo inner > {outside}/secret; ln -s {outside} /dirlink; ln -s {rel} /rel; "
+               f"ln -s {outside}/secret /filelink; touch /ready; sleep 1000")
+    wait_for(lambda: hull("exec", "dd", "test", "-e", "/ready").returncode == 0, what="links made")
+    (tmp_path / "payload").write_text("payload\n")
+    # host -> container
+    hull.ok("cp", tmp_path / "payload", "dd:/dirlink/p1")
+    hull.ok("cp", tmp_path / "payload", "dd:/rel/p2")
+    hull.ok("cp", tmp_path / "payload", f"dd:/../../../..{outside}/p3")
+    # onto a symlink to a file: the container's file takes the content
+    hull.ok("cp", tmp_path / "payload", "dd:/filelink")
+    assert sorted(os.listdir(outside)) == ["secret"]
+    assert (outside / "secret").read_text() == "host\n"
+    assert hull.ok("exec", "dd", "cat", f"{outside}/secret") == "payload\n"
+    hull.ok("exec", "dd", "sh", "-c", f"echo inner > {outside}/secret")
+    assert hull.ok("exec", "dd", "ls", str(outside)).split() == ["p1", "p2", "p3", "secret"]
+    assert hull.ok("exec", "dd", "cat", f"{outside}/p1") == "payload\n"
+    # container -> host: every way reads the container's file
+    for i, src in enumerate(("/dirlink/secret", "/rel/secret", f"/../../../..{outside}/secret")):
+        hull.ok("cp", f"dd:{src}", tmp_path / f"got{i}")
+        assert (tmp_path / f"got{i}").read_text() == "inner\n", src
+    # a directory given as a symlinked path: its content comes from the container
+    hull.ok("cp", "dd:/dirlink/.", tmp_path / "tree")
+    assert sorted(os.listdir(tmp_path / "tree")) == ["p1", "p2", "p3", "secret"]
+    assert (tmp_path / "tree" / "secret").read_text() == "inner\n"
+    # stopped: the same through the overlay
+    hull.ok("stop", "-t", "0", "dd")
+    hull.ok("cp", tmp_path / "payload", "dd:/dirlink/p4")
+    hull.ok("cp", "dd:/rel/secret", tmp_path / "got-stopped")
+    assert (tmp_path / "got-stopped").read_text() == "inner\n"
+    assert sorted(os.listdir(outside)) == ["secret"]

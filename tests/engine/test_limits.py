@@ -4,14 +4,7 @@ import os
 
 import pytest
 
-from .conftest import find_cgroup
-
-
-def cg_read(controller, cid, name):
-    d = find_cgroup(controller, cid)
-    assert d, f"no {controller} cgroup for {cid}"
-    with open(os.path.join(d, name)) as f:
-        return f.read().strip()
+from .conftest import block_device_of, cg_read, find_cgroup
 
 
 def test_cpu_and_memory_values_land_in_the_cgroup(hull):
@@ -59,23 +52,21 @@ def test_pids_limit_stops_a_fork_loop(hull):
     assert int(r.out.split()[-1]) >= 41
 
 
-def test_oom_kill_disable_and_blkio(hull):
+def test_oom_kill_disable(hull):
+    # --blkio-weight: test_flags.test_cpuset_mems_and_blkio_values
     cid = hull.run_d("-m", "32m", "--oom-kill-disable", "busybox", "sleep", "1000")
     assert "oom_kill_disable 1" in cg_read("memory", cid, "memory.oom_control")
-    d = find_cgroup("blkio", cid)
-    if not d or not os.path.exists(os.path.join(d, "blkio.weight")):
-        pytest.skip("the blkio controller has no blkio.weight here (no BFQ/CFQ)")
 
 
 def test_device_read_bps(hull):
     # the block device holding our temp dir, throttled
-    st = os.stat(hull.tmp)
-    dev = f"/dev/block/{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
-    if not os.path.exists(dev) or os.major(st.st_dev) == 0:
+    bd = block_device_of(hull.tmp)
+    if not bd:
         pytest.skip(f"{hull.tmp} is not on a block device")
+    dev, mm = bd
     cid = hull.run_d("--device-read-bps", f"{dev}:1mb", "busybox", "sleep", "1000")
     val = cg_read("blkio", cid, "blkio.throttle.read_bps_device")
-    assert val == f"{os.major(st.st_dev)}:{os.minor(st.st_dev)} {1 << 20}"
+    assert val == f"{mm} {1 << 20}"
 
 
 def ns(pid, kind):
@@ -98,6 +89,10 @@ def test_namespace_modes(hull):
     assert ns(pc, "net") == ns(os.getpid(), "net")
     assert ns(pc, "uts") == ns(os.getpid(), "uts")
     assert ns(pc, "pid") != ns(os.getpid(), "pid")
+    d = hull.run_d("--ipc", "host", "--pid", "host", "busybox", "sleep", "1000")
+    pd = hull.inspect(d)["State"]["Pid"]
+    assert ns(pd, "ipc") == ns(os.getpid(), "ipc") and ns(pd, "pid") == ns(os.getpid(), "pid")
+    assert ns(pd, "net") != ns(os.getpid(), "net")
     # sharing a pid namespace: b sees a's sleep
     out = hull.ok("run", "--rm", "--pid", "container:nsa", "busybox", "ps", "-o", "comm")
     assert "sleep" in out.split()

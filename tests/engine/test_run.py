@@ -67,7 +67,6 @@ def test_detached_container_runs_on_overlay(hull):
     merged = gd["Data"]["MergedDir"]
     assert merged in mounts_under(hull.tmp)
     # the init's root is the overlay
-    assert os.path.realpath(f"/proc/{st['Pid']}/root") == "/" or True
     assert os.path.exists(f"/proc/{st['Pid']}/root/bin/busybox")
     # lowerdir: the init layer, then the image's layers
     lower = gd["Data"]["LowerDir"].split(":")

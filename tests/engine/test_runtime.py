@@ -93,3 +93,12 @@ def test_runc_pause_unpause_and_rm_of_paused(hull):
     hull.ok("pause", "rp")
     hull.ok("rm", "-f", "rp")
     assert find_cgroup("freezer", cid) is None
+
+
+def test_runc_oom_kill_is_recorded(hull):
+    hull("--runtime", RUNC, "run", "--name", "roo", "-m", "16m", "--memory-swap", "16m", "busybox", "sh", "-c",
+         "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived", timeout=120)
+    st = hull.inspect("roo")["State"]
+    assert st["ExitCode"] == 137 and st["OOMKilled"] is True, st
+    hull("--runtime", RUNC, "run", "--name", "rfine", "-m", "16m", "busybox", "true", check=0)
+    assert hull.inspect("rfine")["State"]["OOMKilled"] is False
