@@ -138,9 +138,20 @@ void extrt_cgroup_dirs(const char *id, bool (*fn)(const char *dir, const char *c
 	}
 }
 
+/* rmdir of the "hull" parent: under our own cgroup, where runc puts a
+ * relative cgroupsPath, and at the hierarchy's top, where crun puts it.
+ * rmdir only removes it empty, i.e. once its last container is gone. */
 static bool rmdir_one(const char *dir, const char *controllers, void *data)
 {
+	char top[PATH_MAX];
+	const char *mnt = dir + strlen("/sys/fs/cgroup/"), *end = strchr(mnt, '/');
+
 	rmdir(dir);
+	if (startswith(dir, "/sys/fs/cgroup/") && end) {
+		snprintf(top, sizeof(top), "/sys/fs/cgroup/%.*s/hull", (int)(end - mnt), mnt);
+		if (!streq(top, dir))
+			rmdir(top);
+	}
 	return false;
 }
 
@@ -151,8 +162,8 @@ void extrt_delete(const char *runtime, const char *id)
 		abort();
 	const char *args[] = { "delete", "--force", id, NULL };
 	run(runtime, log, args, NULL);
-	/* runc leaves the "hull" parent it made under our cgroup: removed as
-	 * libhull does once its last container goes (rmdir only empties it). */
+	/* The runtime leaves the "hull" parent it made: removed as libhull
+	 * does once its last container goes. */
 	extrt_cgroup_dirs(NULL, rmdir_one, NULL);
 }
 

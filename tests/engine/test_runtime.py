@@ -102,3 +102,26 @@ def test_runc_oom_kill_is_recorded(hull):
     assert st["ExitCode"] == 137 and st["OOMKilled"] is True, st
     hull("--runtime", RUNC, "run", "--name", "rfine", "-m", "16m", "busybox", "true", check=0)
     assert hull.inspect("rfine")["State"]["OOMKilled"] is False
+
+
+CRUN = shutil.which("crun") or "/usr/bin/crun"
+
+
+@pytest.mark.skipif(not os.access(CRUN, os.X_OK), reason="crun is not installed")
+@pytest.mark.skipif(not os.path.ismount("/sys/fs/cgroup/unified"), reason="the crun case needs the hybrid layout")
+def test_crun_leaves_no_hull_parent_at_the_top(hull):
+    """crun puts a relative cgroupsPath ("hull/<id>") at the top of each
+    hierarchy, not under our cgroup as runc does: the emptied "hull"
+    parent is removed there too.  crun refuses the hybrid layout, so it
+    runs in a private mount namespace without /sys/fs/cgroup/unified."""
+    import subprocess
+    tops = [os.path.join("/sys/fs/cgroup", c, "hull") for c in os.listdir("/sys/fs/cgroup")]
+    before = {t for t in tops if os.path.isdir(t)}
+    cmd = " ".join(hull.argv("--runtime", CRUN, "run", "--rm", "busybox", "echo", "via crun"))
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                        "umount /sys/fs/cgroup/unified && exec " + cmd],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout == "via crun\n", (p.stdout, p.stderr)
+    # others' containers may hold a parent that was there before; none new
+    assert {t for t in tops if os.path.isdir(t)} <= before
+    assert hull.ok("ps", "-aq") == ""
