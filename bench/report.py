@@ -147,7 +147,7 @@ def main():
                    "otherwise); the namespace setup is not in the per-run time.")
     out.append("- bundle: busybox-static rootfs, `runc spec` default config.json (built by "
                "%s), args `[\"/bin/true\"]`, terminal false; each runtime has its own "
-               "temporary --root." % env("BENCH_FACT_BUNDLE"))
+               "temporary --root, in %s." % (env("BENCH_FACT_BUNDLE"), env("BENCH_FACT_TMPDIR") or "/tmp"))
     out.append("")
     out.extend(exec_section(exec_rows, env))
     out.append("Machine: kernel %s, nproc %s, %s, cgroups: %s; date %s."

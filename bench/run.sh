@@ -14,6 +14,7 @@
 #   BENCH_HYPERFINE=0       1: also cross-check each runtime with hyperfine
 #   BENCH_EXEC=1            also time `exec ID /bin/true` in a running
 #                           container (0: only the run lifecycle)
+#   BENCH_TMPDIR=/tmp       where the bundle and the state roots go (/dev/shm: tmpfs)
 #   BENCH_RUN_GAP=0         seconds slept (untimed) before each timed run:
 #                           isolated runs instead of back to back
 #   BENCH_EXEC_GAP=0        seconds slept (untimed) before each timed exec:
@@ -53,7 +54,7 @@ for rt in $RUNTIMES; do
 done
 
 TAG=hullbench-$$
-TMP=$(mktemp -d /tmp/hull-bench.XXXXXX)
+TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/hull-bench.XXXXXX")
 B=$TMP/bundle
 
 # crun refuses the hybrid cgroup layout, so its commands (any in $BENCH_NS) run in a private
@@ -206,7 +207,8 @@ export BENCH_FACT_N=$N BENCH_FACT_WARMUP=$WARMUP BENCH_FACT_RSS_RUNS=$RSS_RUNS \
 	BENCH_FACT_CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
 	BENCH_FACT_CGROUPS="$cg" BENCH_FACT_BUNDLE="$BUNDLE_HOW" \
 	BENCH_FACT_RSS_FLOOR="$( { /usr/bin/time -f %M "$B/rootfs/bin/busybox" true; } 2>&1 | tail -n1)" \
-	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_FACT_EXEC_GAP="${BENCH_EXEC_GAP:-0}" BENCH_FACT_RUN_GAP="${BENCH_RUN_GAP:-0}"
+	BENCH_FACT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_FACT_EXEC_GAP="${BENCH_EXEC_GAP:-0}" BENCH_FACT_RUN_GAP="${BENCH_RUN_GAP:-0}" \
+	BENCH_FACT_TMPDIR="$(dirname "$TMP") ($(stat -f -c %T "$TMP"))"
 if [ -n "${BENCH_OUT:-}" ]; then
 	$PY "$HERE/report.py" "$ROWS" "$EXEC_ROWS" | tee "$BENCH_OUT"
 else
