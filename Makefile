@@ -33,7 +33,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%)
 SAN_LIB_OBJ := $(LIB_SRC:%.c=$(O)/san/%.o)
 
-PYTEST  := /usr/bin/python3 -m pytest
+PYTEST  := /usr/bin/python3 -m pytest --basetemp=$(CURDIR)/$(O)/pytest-tmp
 
 .PHONY: all unit integration check deps bench bench-engine clean
 
