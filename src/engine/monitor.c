@@ -345,26 +345,26 @@ static int open_null(int flags)
 }
 
 /* Brings "lo" up in the container's own network namespace (--net none
- * gives it loopback, as Docker), from a child that joins it: the
- * monitor itself stays in ours. */
+ * gives it loopback, as Docker).  A socket belongs to the namespace it was
+ * made in: the monitor (single-threaded) steps into the container's just
+ * to make one, then back into its own, and sets the flags through it. */
 static void loopback_up(pid_t pid)
 {
 	char path[64];
-	int st;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	pid_t child = fork();
-	if (child == 0) {
-		int ns = open(path, O_RDONLY | O_CLOEXEC);
-		struct ifreq ifr = { .ifr_name = "lo" };
-		int sock = ns >= 0 && setns(ns, CLONE_NEWNET) == 0 ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
-		if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
-			_exit(1);
-		ifr.ifr_flags |= IFF_UP;
-		_exit(ioctl(sock, SIOCSIFFLAGS, &ifr) < 0);
-	}
-	while (child > 0 && waitpid(child, &st, 0) < 0 && errno == EINTR)
-		;
+	_cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int theirs = open(path, O_RDONLY | O_CLOEXEC);
+	if (own < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0)
+		return;
+	_cleanup_close_ int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (setns(own, CLONE_NEWNET) < 0)
+		abort(); /* never stay in the container's network */
+	struct ifreq ifr = { .ifr_name = "lo" };
+	if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return;
+	ifr.ifr_flags |= IFF_UP;
+	(void)ioctl(sock, SIOCSIFFLAGS, &ifr);
 }
 
 /* Deletes the runtime's container (its cgroup): libhull's or the external one's. */
