@@ -32,6 +32,8 @@ CRUN=/usr/bin/crun
 RUNC=/usr/sbin/runc
 STORAGE=${BENCH_PODMAN_STORAGE:-overlay}
 UNIFIED=/sys/fs/cgroup/unified
+# shellcheck source=bench/common.sh
+. "$HERE/common.sh"
 
 die() { echo "bench-engine: $*" >&2; exit 1; }
 say() { echo "bench-engine: $*" >&2; }
@@ -87,16 +89,8 @@ POPTS=(--pull never --network none --cgroup-parent "/$TAG"
 # crun refuses the hybrid cgroup layout, so everything that ends up running
 # crun (hull --runtime crun, podman with its default runtime crun) runs in a
 # private mount namespace with the cgroup2 hierarchy at $UNIFIED unmounted,
-# as bench/run.sh does; only that namespace sees the umount.
+# as bench/run.sh does (set_pre in common.sh).
 need_ns() { [[ "$1" == hull-crun || "$1" == podman ]] && mountpoint -q "$UNIFIED"; }
-set_pre() {
-	PRE=()
-	if need_ns "$1"; then
-		PRE=(unshare -m --propagation private sh -c
-		     'if mountpoint -q "$0"; then umount "$0" || exit 1; fi; exec "$@"' "$UNIFIED")
-	fi
-}
-wrap() { local PRE; set_pre "$1"; shift; "${PRE[@]}" "$@"; }
 
 proc_stat() {  # "state starttime" of pid $1, nothing if it is gone
 	local s
@@ -187,19 +181,7 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-# The drivers run in the background so a signal reaches the traps at once;
-# they pass it on as SIGTERM, the driver finishes its run and exits.
-CHILD=
-run_child() { "$@" & CHILD=$!; wait "$CHILD"; local rc=$?; CHILD=; return $rc; }
-on_signal() {
-	trap '' INT TERM
-	if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" || true; fi
-	say "interrupted"
-	exit "$1"
-}
-trap cleanup EXIT
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
+install_traps
 
 # --- image: the busybox-static rootfs of scripts/mkbundle.sh, as a tar ------
 "$TOP/scripts/mkbundle.sh" "$TMP/bundle" >/dev/null || die "scripts/mkbundle.sh failed"

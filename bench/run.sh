@@ -31,6 +31,8 @@ RSS_RUNS=${BENCH_RSS_RUNS:-3}
 RUNTIMES=${BENCH_RUNTIMES:-hullrt crun runc}
 HULLRT=${BENCH_HULLRT:-$TOP/build/hullrt}
 UNIFIED=/sys/fs/cgroup/unified
+# shellcheck source=bench/common.sh
+. "$HERE/common.sh"
 
 die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "bench: $*" >&2; }
@@ -57,20 +59,10 @@ TAG=hullbench-$$
 TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/hull-bench.XXXXXX")
 B=$TMP/bundle
 
-# crun refuses the hybrid cgroup layout, so its commands (any in $BENCH_NS) run in a private
-# mount namespace with the cgroup2 hierarchy at $UNIFIED unmounted; only that
-# namespace sees the umount.  Plain exec when there is no hybrid layout.
-# PRE=(...) is the prefix for runtime $1 (empty for the others).
+# The runtimes in $BENCH_NS (crun: it refuses the hybrid cgroup layout) run
+# in a private mount namespace without $UNIFIED: set_pre in common.sh.
 NS_RUNTIMES=" ${BENCH_NS-crun} "
 need_ns() { [[ "$NS_RUNTIMES" == *" $1 "* ]] && mountpoint -q "$UNIFIED"; }
-set_pre() {
-	PRE=()
-	if need_ns "$1"; then
-		PRE=(unshare -m --propagation private sh -c
-		     'if mountpoint -q "$0"; then umount "$0" || exit 1; fi; exec "$@"' "$UNIFIED")
-	fi
-}
-wrap() { local PRE; set_pre "$1"; shift; "${PRE[@]}" "$@"; }
 
 cleanup() {
 	local rc=$? rt p id d
@@ -94,20 +86,7 @@ cleanup() {
 	rm -rf "$TMP"
 	exit "$rc"
 }
-# The driver runs in the background so a signal reaches this script's
-# traps at once; they pass it on as SIGTERM, and the driver finishes the
-# run in progress, deletes its containers and exits.
-CHILD=
-run_child() { "$@" & CHILD=$!; wait "$CHILD"; local rc=$?; CHILD=; return $rc; }
-on_signal() {
-	trap '' INT TERM
-	if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" || true; fi
-	say "interrupted"
-	exit "$1"
-}
-trap cleanup EXIT
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
+install_traps
 
 # --- bundle -----------------------------------------------------------------
 BUNDLE_HOW="scripts/mkbundle.sh"

@@ -118,23 +118,23 @@ static int write_file_atomic(const char *path, const char *text, struct hull_err
 	return 0;
 }
 
+/* A new file "to" with the content of "from" (the state dir is new and not
+ * yet listed: no need to write it by rename). */
 static int copy_file(const char *from, const char *to, struct hull_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen(from, "re");
+	_cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0;
+	size_t len = 0;
+	int r;
 
-	if (!f)
+	if (in < 0)
 		return hull_error_set(err, errno, "cannot read '%s'", from);
-	FILE *m = open_memstream(&buf, &size);
-	if (!m)
-		return -ENOMEM;
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	return write_file_atomic(to, buf ? buf : "", err);
+	if ((r = path_read_fd(in, 64u << 20, &buf, &len)) < 0)
+		return hull_error_set(err, -r, "cannot read '%s'", from);
+	_cleanup_close_ int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0 || write(out, buf, len) != (ssize_t)len)
+		return hull_error_set(err, errno ? errno : EIO, "cannot write '%s'", to);
+	return 0;
 }
 
 /* Opens the namespaces the spec asks to join.  pid and time are joined

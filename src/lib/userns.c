@@ -16,15 +16,19 @@
 
 HULL_EXPORT bool hull_in_userns(void)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+	/* Asked on every create: read once (a process that setns()es into
+	 * another user namespace itself would need a fresh answer; libhull
+	 * only does so in children). */
+	static int cached = -1;
 	unsigned long long inside, outside, size;
 
+	if (cached >= 0)
+		return cached;
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
 	/* The initial namespace maps every id onto itself in one line. */
-	if (!f)
-		return false;
-	if (fscanf(f, "%llu %llu %llu", &inside, &outside, &size) != 3)
-		return false;
-	return !(inside == 0 && outside == 0 && size == 4294967295ULL);
+	cached = f && fscanf(f, "%llu %llu %llu", &inside, &outside, &size) == 3 &&
+		 !(inside == 0 && outside == 0 && size == 4294967295ULL);
+	return cached;
 }
 
 HULL_EXPORT bool hull_rootless(void)
