@@ -41,21 +41,7 @@ static void teardown(void)
 
 static struct hull_spec *spec_from(const char *tmpl)
 {
-	char json[8192], *o = json;
-	struct hull_spec *spec = NULL;
-	struct hull_error *err = NULL;
-
-	for (const char *t = tmpl; *t && o < json + sizeof(json) - PATH_MAX; t++)
-		if (*t == '@')
-			o += sprintf(o, "%s", dir);
-		else
-			*o++ = *t;
-	*o = '\0';
-	if (hull_spec_parse(json, strlen(json), &spec, &err) < 0)
-		fprintf(stderr, "  spec: %s\n", err ? err->msg : "?");
-	CHECK(spec != NULL);
-	hull_error_free(err);
-	return spec;
+	return unit_spec_from(tmpl, dir);
 }
 
 static const char *slurp(const char *name)

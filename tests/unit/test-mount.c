@@ -63,24 +63,9 @@ static void teardown(void)
 	CHECK(path_remove_tree(dir) == 0);
 }
 
-/* The config text with every "@" replaced by the test's directory. */
 static struct hull_spec *spec_from(const char *tmpl)
 {
-	char json[16384], *o = json;
-	struct hull_spec *spec = NULL;
-	struct hull_error *err = NULL;
-
-	for (const char *t = tmpl; *t && o < json + sizeof(json) - PATH_MAX; t++)
-		if (*t == '@')
-			o += sprintf(o, "%s", dir);
-		else
-			*o++ = *t;
-	*o = '\0';
-	if (hull_spec_parse(json, strlen(json), &spec, &err) < 0)
-		fprintf(stderr, "  spec: %s\n", err ? err->msg : "?");
-	CHECK(spec != NULL);
-	hull_error_free(err);
-	return spec;
+	return unit_spec_from(tmpl, dir);
 }
 
 /* In the child: own namespace, all private, a tmpfs rootfs with a few

@@ -6,9 +6,13 @@
 #define HULL_UNIT_CHILD_H
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "spec.h"
 
 /* Runs fn(arg) in a child; the child's failed CHECKs print there and make
  * it exit 1.  The child ends with _exit: nothing of the parent's (atexit,
@@ -67,6 +71,26 @@ __attribute__((unused)) static int unit_mounts_under(const char *dir)
 	if (f)
 		fclose(f);
 	return f ? n : -1;
+}
+
+/* Parses the config text with every "@" replaced by dir. */
+static inline struct hull_spec *unit_spec_from(const char *tmpl, const char *dir)
+{
+	char json[16384], *o = json;
+	struct hull_spec *spec = NULL;
+	struct hull_error *err = NULL;
+
+	for (const char *t = tmpl; *t && o < json + sizeof(json) - PATH_MAX; t++)
+		if (*t == '@')
+			o += sprintf(o, "%s", dir);
+		else
+			*o++ = *t;
+	*o = '\0';
+	if (hull_spec_parse(json, strlen(json), &spec, &err) < 0)
+		fprintf(stderr, "  spec: %s\n", err ? err->msg : "?");
+	CHECK(spec != NULL);
+	hull_error_free(err);
+	return spec;
 }
 
 #endif
