@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "clone.h"
 #include "exec.h"
 #include "hooks.h"
 #include "init.h"
@@ -46,7 +48,23 @@ struct create_ctx {
 	int console_master;
 	bool dir_made;
 	struct hull_seccomp *seccomp;
+	void *init_stack; /* the init shares our memory and runs on this (clone.h) */
+	int dumpable;     /* ours before such an init made the shared mm non-dumpable */
 };
+
+#define INIT_STACK_SIZE (1u << 20)
+
+/* Once the init no longer runs on our memory (it exec'd, or is reaped). */
+static void init_stack_free(struct create_ctx *c)
+{
+	if (!c->init_stack)
+		return;
+	clone_stack_free(c->init_stack, INIT_STACK_SIZE);
+	c->init_stack = NULL;
+	/* PR_SET_DUMPABLE is a property of the mm, which we shared. */
+	if (c->dumpable == 1)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
 
 static void create_undo(struct create_ctx *c)
 {
@@ -55,6 +73,7 @@ static void create_undo(struct create_ctx *c)
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
+	init_stack_free(c);
 	if (c->cg) {
 		hull_cgroup_destroy(c->cg, NULL);
 		hull_cgroup_free(c->cg);
@@ -240,40 +259,64 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 	return hull_cgroup_apply(c->cg, &res, err);
 }
 
-/* cgroup_fd >= 0: born in that cgroup2 cgroup (CLONE_INTO_CGROUP, 5.7+),
- * *ret_in says whether it was. */
-static pid_t clone_init_into(uint64_t flags, int cgroup_fd, bool *ret_in)
+/* How the init starts: init_main(a), with the parent's end of the sync
+ * socket closed (the child has a copy of our fd table either way). */
+struct init_launch {
+	struct init_args *a;
+	int parent_fd;
+};
+
+static void init_entry(void *arg)
+{
+	struct init_launch *l = arg;
+
+	close(l->parent_fd);
+	init_main(l->a);
+}
+
+/* cgroup_fd >= 0: born in that cgroup2 cgroup (CLONE_INTO_CGROUP, 5.7+);
+ * a->cg_in_unified says whether it was, set before the child can read it.
+ * With stack, the init shares our memory and starts on it (clone.h);
+ * else the clone is fork-like and the child returns 0 (to call
+ * init_entry itself). */
+static pid_t clone_init_into(uint64_t flags, int cgroup_fd, void *stack, struct init_launch *l)
 {
 	/* clone3 takes no exit signal with CLONE_PARENT: the child gets the
 	 * caller's own (SIGCHLD for a forked helper). */
-	struct hull_clone_args args = { .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
-	pid_t pid;
+	struct hull_clone_args args;
+	pid_t pid = -1;
 
-	*ret_in = false;
-	if (cgroup_fd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)cgroup_fd;
-		pid = sys_clone3(&args);
-		if (pid >= 0) {
-			*ret_in = true;
-			return pid;
-		}
+	for (int into = cgroup_fd >= 0; into >= 0 && pid < 0; into--) {
 		/* Older kernels: a plain clone, then a cgroup.procs write. */
-		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-		args.cgroup = 0;
+		args = (struct hull_clone_args){ .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
+		if (into) {
+			args.flags |= CLONE_INTO_CGROUP;
+			args.cgroup = (uint64_t)cgroup_fd;
+		}
+		l->a->cg_in_unified = into;
+		if (stack) {
+			/* Our signal handlers would run on our data. */
+			args.flags |= CLONE_CLEAR_SIGHAND;
+			pid = clone_vm_run(&args, stack, INIT_STACK_SIZE, init_entry, l);
+		} else
+			pid = sys_clone3(&args);
 	}
-	pid = sys_clone3(&args);
-
-	if (pid < 0 && errno == ENOSYS)
+	if (pid < 0 && errno == ENOSYS && !stack)
 		pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
 	return pid;
 }
 
-static pid_t clone_init(uint64_t flags)
+/* The init may share our memory (see clone.h) unless it does something
+ * that reaches every process on the mm, or needs to run after start:
+ * a user namespace (the kernel refuses setns into one from a shared mm,
+ * and the parent writes the maps), a time namespace (entered only by a
+ * child with an mm of its own), oomScoreAdj (written to every process on
+ * the mm), startContainer hooks (run between start and exec), or no
+ * process; and it needs the dmz to wait for start in. */
+static bool init_may_share_memory(const struct hull_spec *spec, const struct init_args *a)
 {
-	bool in;
-
-	return clone_init_into(flags, -1, &in);
+	return a->dmz_fd >= 0 && spec->has_process && !a->in_userns && !hull_spec_namespace(spec, CLONE_NEWTIME) &&
+	       !spec->process.has_oom_score_adj && !spec->n_hooks[HULL_HOOK_START_CONTAINER];
 }
 
 /* A user namespace joined by path must own the container's new
@@ -305,11 +348,11 @@ static pid_t clone_init_in_userns(struct init_args *a, uint64_t flags, int paren
 			memmove(&a->ns_fds[0], &a->ns_fds[1], sizeof(a->ns_fds[0]) * (size_t)(a->n_ns_fds - 1));
 			memmove(&a->ns_types[0], &a->ns_types[1], sizeof(a->ns_types[0]) * (size_t)(a->n_ns_fds - 1));
 			a->n_ns_fds--;
-			r = (int)clone_init(flags | CLONE_PARENT);
+			struct init_launch l = { .a = a, .parent_fd = p[0] };
+			r = (int)clone_init_into(flags | CLONE_PARENT, -1, NULL, &l);
 			if (r == 0) {
-				close(p[0]);
 				close(p[1]);
-				init_main(a);
+				init_entry(&l);
 			}
 			if (r < 0)
 				r = -errno;
@@ -409,12 +452,16 @@ static int parent_sync(struct create_ctx *c, struct hull_error **err)
 				if (r < 0)
 					return r;
 			}
+			if (sync_send(c->sync_fd, SYNC_ACK, 0, "") < 0)
+				return hull_error_set(err, errno, "sync with the container's init");
 			continue;
 		}
 		if (t == SYNC_SECCOMP) {
 			int r = send_listener(c, err);
 			if (r < 0)
 				return r;
+			if (sync_send(c->sync_fd, SYNC_ACK, 0, "") < 0)
+				return hull_error_set(err, errno, "sync with the container's init");
 			continue;
 		}
 		if (t == 0)
@@ -620,18 +667,27 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		}
 	} else {
 		int cgfd = c->cg ? hull_cgroup_open_unified(c->cg) : -1;
+		struct init_launch l = { .a = &a, .parent_fd = c->sync_fd };
 		/* Without a user namespace the init enters its cgroup itself
 		 * (see init.h); in one, the parent moves it, as before. */
 		cg_self = c->cg && !userns;
-		c->pid = clone_init_into(flags, cgfd, &in_unified);
-		if (cgfd >= 0) /* in the parent and the init alike */
-			close(cgfd);
-		if (c->pid == 0) {
-			a.cg_self = cg_self ? c->cg : NULL;
-			a.cg_in_unified = in_unified;
-			close(c->sync_fd);
-			init_main(&a);
+		a.cg_self = cg_self ? c->cg : NULL;
+		if (init_may_share_memory(spec, &a) && (c->init_stack = clone_stack_alloc(INIT_STACK_SIZE))) {
+			c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+			a.wait_in_dmz = true;
+			c->pid = clone_init_into(flags, cgfd, c->init_stack, &l);
+			if (c->pid < 0) { /* no CLONE_CLEAR_SIGHAND (5.5) or no entry point here: fork */
+				init_stack_free(c);
+				a.wait_in_dmz = false;
+			}
 		}
+		if (!c->init_stack)
+			c->pid = clone_init_into(flags, cgfd, NULL, &l);
+		if (cgfd >= 0) /* in the parent (and a forked init) */
+			close(cgfd);
+		if (c->pid == 0)
+			init_entry(&l);
+		in_unified = a.cg_in_unified;
 		if (c->pid < 0) {
 			c->pid = 0;
 			r = hull_error_set(err, errno, "cannot clone the container's init");
@@ -689,10 +745,15 @@ close_ns:
 	if (sync_send(c->sync_fd, SYNC_ACK, 0, "") < 0)
 		return hull_error_set(err, errno, "sync with the container's init");
 	/* Wait for EOF: the init closes its end only after clearing its
-	 * parent-death signal, so our exit can no longer kill it. */
+	 * parent-death signal, so our exit can no longer kill it; one that
+	 * shares our memory closes it by exec'ing the dmz, and may still
+	 * fail to. */
 	struct sync_msg m;
-	while (sync_recv(c->sync_fd, &m) > 0)
-		;
+	int t;
+	while ((t = sync_recv(c->sync_fd, &m)) > 0)
+		if (t == SYNC_ERROR)
+			return hull_error_plain(err, m.code, "%s", m.text);
+	init_stack_free(c);
 	*ret_pid = c->pid;
 	return 0;
 }
@@ -700,7 +761,7 @@ close_ns:
 HULL_EXPORT int hull_container_create(const struct hull_create_opts *o, const struct hull_spec *spec, pid_t *ret_pid,
 				      struct hull_error **err)
 {
-	struct create_ctx c = { .o = o, .spec = spec, .sync_fd = -1, .console_master = -1 };
+	struct create_ctx c = { .o = o, .spec = spec, .sync_fd = -1, .console_master = -1, .dumpable = -1 };
 	int r = hull_state_check_id(o->id, err);
 
 	if (r < 0)

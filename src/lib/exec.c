@@ -342,7 +342,7 @@ __attribute__((noreturn)) static void child_main(struct exec_child *c)
 		if (sync_recv(c->sync_fd, &msg) != SYNC_ACK)
 			_exit(255);
 	}
-	process_exec(p, exec_path, c->dmz_fd, &err);
+	process_exec(p, exec_path, c->dmz_fd, NULL, &err);
 	child_fail(c, "cannot start the process", -errno, err);
 }
 

@@ -1,8 +1,9 @@
 /* init.c - see init.h.
  *
- * Everything here runs in the cloned child, which shares no memory with
- * the parent (clone3 without CLONE_VM): it may allocate, but it reports
- * errors only through the sync socket and ends with _exit().
+ * Everything here runs in the cloned child.  It may allocate, but it
+ * reports errors only through the sync socket and ends with _exit().  It
+ * may share the parent's memory (a->wait_in_dmz, see init.h): then it runs
+ * only while the parent waits for its next message.
  */
 #include "init.h"
 
@@ -57,6 +58,15 @@ static int expect(int fd, int type, struct sync_msg *msg)
 	if (t < 0)
 		return t;
 	return t == type ? 0 : -EPROTO;
+}
+
+/* hull has handled what we sent (it may be sharing our memory: we wait). */
+static int expect_ack(int fd, struct hull_error **err)
+{
+	struct sync_msg msg;
+	int r = expect(fd, SYNC_ACK, &msg);
+
+	return r < 0 ? hull_error_set(err, -r, "sync with hull") : 0;
 }
 
 static int join_namespaces(struct init_args *a, struct hull_error **err)
@@ -169,6 +179,8 @@ static int setup_terminal(struct init_state *s, struct hull_error **err)
 			r = hull_error_set(err, errno, "cannot pass the pty master to hull");
 	}
 	close(master);
+	if (r == 0)
+		r = expect_ack(s->a->sync_fd, err);
 	return r;
 }
 
@@ -184,6 +196,8 @@ static int load_seccomp(struct init_state *s, struct hull_error **err)
 	if (sync_send(s->a->sync_fd, SYNC_SECCOMP, 0, "") < 0 || terminal_send_fd(s->a->sync_fd, fd) < 0)
 		r = hull_error_set(err, errno, "cannot pass the seccomp listener to hull");
 	close(fd);
+	if (r == 0)
+		r = expect_ack(s->a->sync_fd, err);
 	return r;
 }
 
@@ -321,6 +335,10 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	TRY("sync", sync_send(a->sync_fd, SYNC_READY, 0, ""));
 	TRY("sync", expect(a->sync_fd, SYNC_ACK, &msg));
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (a->wait_in_dmz) {
+		int fifo[2] = { a->fifo_rfd, a->fifo_wfd };
+		TRY("exec", process_exec(p, s->exec_path, a->dmz_fd, fifo, &err));
+	}
 	close(a->sync_fd);
 
 	/* Created: wait until `start` writes a byte into exec.fifo. */
@@ -342,7 +360,7 @@ __attribute__((noreturn)) void init_main(struct init_args *a)
 	}
 	if (!spec->has_process)
 		_exit(0);
-	process_exec(p, s->exec_path, a->dmz_fd, &err);
+	process_exec(p, s->exec_path, a->dmz_fd, NULL, &err);
 	fprintf(stderr, "hullrt: %s\n", err ? err->msg : "exec failed");
 	_exit(127);
 }

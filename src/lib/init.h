@@ -32,6 +32,13 @@ struct init_args {
 	int n_ns_fds;
 	bool new_mntns, new_userns, new_cgroupns, new_utsns;
 	bool in_userns; /* the container runs in a user namespace other than the initial one */
+	/* The init shares hull's memory (clone.h): it must never run while
+	 * hull does.  So every message it sends waits for hull's answer,
+	 * and after READY+ACK it keeps the sync socket open and execs the
+	 * dmz at once, which waits on exec.fifo for start; the exec closes
+	 * the socket (O_CLOEXEC), the EOF telling hull that the init has left
+	 * its memory.  An exec failure then still comes as ERROR. */
+	bool wait_in_dmz;
 };
 
 __attribute__((noreturn)) void init_main(struct init_args *a);

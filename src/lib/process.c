@@ -210,22 +210,33 @@ int process_dmz_fd(struct hull_error **err)
 	return fd;
 }
 
-int process_exec(const struct hull_process *p, const char *path, int dmz_fd, struct hull_error **err)
+int process_exec(const struct hull_process *p, const char *path, int dmz_fd, const int wait_fifo[2],
+		 struct hull_error **err)
 {
 	char *empty[] = { NULL };
 	char **env = p->env ? p->env : empty;
+	char name[48] = "hull-dmz";
 
+	if (wait_fifo) {
+		/* The dmz finds the fifo's fds in its argv[0] (it has no
+		 * libc to parse more), and they must survive this exec. */
+		if (dmz_fd < 0)
+			return hull_error_set(err, EINVAL, "waiting for start needs the dmz");
+		snprintf(name, sizeof(name), "hull-dmz:%d:%d", wait_fifo[0], wait_fifo[1]);
+		if (fcntl(wait_fifo[0], F_SETFD, 0) < 0 || fcntl(wait_fifo[1], F_SETFD, 0) < 0)
+			return hull_error_set(err, errno, "exec.fifo");
+	}
 	if (dmz_fd >= 0) {
 		/* dmz argv: [dmz, path, args...] */
 		char **argv = calloc(p->n_args + 3, sizeof(char *));
 		if (!argv)
 			return -ENOMEM;
-		argv[0] = (char *)"hull-dmz";
+		argv[0] = name;
 		argv[1] = (char *)path;
 		memcpy(argv + 2, p->args, p->n_args * sizeof(char *));
 		syscall(SYS_execveat, dmz_fd, "", argv, env, AT_EMPTY_PATH);
 		free(argv);
-		if (errno != ENOSYS)
+		if (errno != ENOSYS || wait_fifo)
 			return hull_error_set(err, errno, "exec: '%s' through the dmz", path);
 	}
 	execve(path, p->args, env);

@@ -34,8 +34,11 @@ int process_prepare_fds(int preserve_fds, struct hull_error **err);
  * none.  O_CLOEXEC. */
 int process_dmz_fd(struct hull_error **err);
 
-/* Execs path with args/env, through dmz_fd if >= 0.  Returns only on
- * failure. */
-int process_exec(const struct hull_process *p, const char *path, int dmz_fd, struct hull_error **err);
+/* Execs path with args/env, through dmz_fd if >= 0.  With wait_fifo (the
+ * read and write ends of exec.fifo, and a dmz_fd) the dmz runs at once
+ * and execs path only after reading one byte from wait_fifo[0], closing
+ * both first.  Returns only on failure. */
+int process_exec(const struct hull_process *p, const char *path, int dmz_fd, const int wait_fifo[2],
+		 struct hull_error **err);
 
 #endif

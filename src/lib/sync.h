@@ -7,10 +7,16 @@
  *                             <--  HOOKS (if prestart/createRuntime hooks)
  *   runs them, HOOKS_DONE ----->   pivot_root, process attributes
  *                             <--  CONSOLE (+ pty master as SCM_RIGHTS)
- *   sends it to listenerPath   <--  SECCOMP (+ notify listener fd), once the
+ *   to --console-socket, ACK -->
+ *                             <--  SECCOMP (+ notify listener fd), once the
  *                                   filter is loaded, if it has NOTIFY rules
+ *   sends it to listenerPath, ACK ->
  *                             <--  READY, or ERROR {stage, errno, message}
- *   state.json, pid file, ACK ->   waits on exec.fifo for start
+ *   state.json, pid file, ACK ->   waits on exec.fifo for start (in the dmz,
+ *   waits for EOF                  if it shares hull's memory: see init.h)
+ *
+ * Every message of the init waits for hull's answer, so that an init
+ * sharing hull's memory never runs while hull does.
  */
 #ifndef HULL_SYNC_H
 #define HULL_SYNC_H

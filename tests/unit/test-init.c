@@ -67,8 +67,9 @@ struct init_run {
 	struct init_args args;
 };
 
-/* Forks the init for spec; the test then speaks hull's part on r->sync. */
-static void start_init(struct init_run *r, const struct hull_spec *spec, bool dmz)
+/* Forks the init for spec; the test then speaks hull's part on r->sync.
+ * wait_in_dmz: the init leaves for the dmz at ACK, which waits for start. */
+static void start_init_mode(struct init_run *r, const struct hull_spec *spec, bool dmz, bool wait_in_dmz)
 {
 	int sv[2], fifo[2];
 
@@ -79,13 +80,14 @@ static void start_init(struct init_run *r, const struct hull_spec *spec, bool dm
 	r->hook_fd = (int)syscall(SYS_memfd_create, "unit-hook-state", MFD_CLOEXEC);
 	CHECK(r->hook_fd >= 0);
 	r->args = (struct init_args){ .spec = spec, .opts = &r->opts, .rootfs = dir, .sync_fd = sv[1],
-				      .fifo_rfd = fifo[0], .fifo_wfd = -1, .dmz_fd = r->dmz_fd,
-				      .hook_state_fd = r->hook_fd };
+				      .fifo_rfd = fifo[0], .fifo_wfd = wait_in_dmz ? fifo[1] : -1,
+				      .dmz_fd = r->dmz_fd, .hook_state_fd = r->hook_fd, .wait_in_dmz = wait_in_dmz };
 	fflush(NULL);
 	r->pid = fork();
 	if (r->pid == 0) {
 		close(sv[0]);
-		close(fifo[1]);
+		if (!wait_in_dmz)
+			close(fifo[1]);
 		init_main(&r->args);
 	}
 	close(sv[1]);
@@ -94,6 +96,11 @@ static void start_init(struct init_run *r, const struct hull_spec *spec, bool dm
 		close(r->dmz_fd);
 	r->sync = sv[0];
 	r->fifo_w = fifo[1];
+}
+
+static void start_init(struct init_run *r, const struct hull_spec *spec, bool dmz)
+{
+	start_init_mode(r, spec, dmz, false);
 }
 
 static int end_init(struct init_run *r)
@@ -114,7 +121,7 @@ static const char full_config[] =
 	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":123,\"hard\":456}]},"
 	"\"hooks\":{\"createContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > @/hook-stdin\"]}]}}";
 
-static void run_full(bool dmz)
+static void run_full(bool dmz, bool wait_in_dmz)
 {
 	setup();
 	char cwd[PATH_MAX + 16];
@@ -127,7 +134,7 @@ static void run_full(bool dmz)
 
 	/* An fd of "hull" without O_CLOEXEC: it must not reach the program. */
 	int leak = open("/dev/null", O_RDONLY);
-	start_init(&r, spec, dmz);
+	start_init_mode(&r, spec, dmz, wait_in_dmz);
 	close(leak);
 
 	/* More than a sync message holds: the state may be any size. */
@@ -147,8 +154,15 @@ static void run_full(bool dmz)
 	CHECK(slurp("out") == NULL);
 
 	CHECK(sync_send(r.sync, SYNC_ACK, 0, "") == 0);
-	/* The init closes its end after ACK: EOF. */
+	/* The init closes its end after ACK (or by exec'ing the dmz): EOF. */
 	CHECK(sync_recv(r.sync, &m) == 0);
+	if (wait_in_dmz) {
+		/* Now the dmz waits on the fifo, in the init's place. */
+		char exe[PATH_MAX] = "", path[64];
+		snprintf(path, sizeof(path), "/proc/%d/exe", r.pid);
+		CHECK(readlink(path, exe, sizeof(exe) - 1) > 0);
+		CHECK(strstr(exe, "memfd:hull-dmz") != NULL);
+	}
 	CHECK(slurp("out") == NULL);
 	CHECK(write(r.fifo_w, "0", 1) == 1);
 	int status = end_init(&r);
@@ -166,13 +180,19 @@ static void run_full(bool dmz)
 TEST(created_then_started_runs_the_program)
 {
 	REQUIRE_ROOT();
-	run_full(false);
+	run_full(false, false);
 }
 
 TEST(started_through_the_dmz)
 {
 	REQUIRE_ROOT();
-	run_full(true);
+	run_full(true, false);
+}
+
+TEST(waits_for_start_in_the_dmz)
+{
+	REQUIRE_ROOT();
+	run_full(true, true);
 }
 
 /* Runs an init for config until its first answer to GO. */

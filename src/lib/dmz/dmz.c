@@ -10,6 +10,11 @@
  * trampoline, which no one can write.  It only execs argv[1] with
  * argv[2..] as the program's argv.
  *
+ * Called "hull-dmz:R:W", it is the created container's init waiting for
+ * start: it first reads one byte from fd R (exec.fifo), closes R and W,
+ * then execs.  An init that shares hullrt's memory (see src/lib/init.h)
+ * execs it this way as soon as it is ready, to leave that memory.
+ *
  * Built with -nostdlib: no libc, a few hundred bytes, so the extra exec
  * costs a few microseconds.
  */
@@ -34,14 +39,19 @@ static long sys3(long n, long a, long b, long c)
 }
 
 #if defined(__x86_64__)
+#define NR_read 0
 #define NR_write 1
+#define NR_close 3
 #define NR_execve 59
 #define NR_exit 60
 #else
+#define NR_read 63
 #define NR_write 64
+#define NR_close 57
 #define NR_execve 221
 #define NR_exit 93
 #endif
+#define EINTR 4
 
 static unsigned long len(const char *s)
 {
@@ -51,12 +61,53 @@ static unsigned long len(const char *s)
 	return n;
 }
 
+/* The decimal number at *s, up to ':' or the end; -1 if there is none. */
+static long number(const char **s)
+{
+	long n = -1;
+
+	for (; **s >= '0' && **s <= '9'; (*s)++)
+		n = (n < 0 ? 0 : n * 10) + (**s - '0');
+	if (**s == ':')
+		(*s)++;
+	return n;
+}
+
+/* "hull-dmz:R:W": wait for start on R; exits 1 if the fifo closes first
+ * (the container was deleted before it started). */
+static void wait_for_start(const char *name)
+{
+	static const char prefix[] = "hull-dmz:";
+	unsigned long i;
+	long r, w, n;
+	char byte;
+
+	for (i = 0; i < sizeof(prefix) - 1; i++)
+		if (name[i] != prefix[i])
+			return;
+	name += i;
+	r = number(&name);
+	w = number(&name);
+	if (r < 0 || w < 0)
+		return;
+	do
+		n = sys3(NR_read, r, (long)&byte, 1);
+	while (n == -EINTR);
+	if (n != 1)
+		sys3(NR_exit, 1, 0, 0);
+	sys3(NR_close, r, 0, 0);
+	sys3(NR_close, w, 0, 0);
+}
+
 __attribute__((used)) void dmz_main(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
 	static const char msg[] = "hull: exec failed: ";
+
+	if (argc >= 1)
+		wait_for_start(argv[0]);
 
 	if (argc >= 2)
 		sys3(NR_execve, (long)argv[1], (long)(argv + 2), (long)envp);
