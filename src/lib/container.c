@@ -52,14 +52,12 @@ struct create_ctx {
 	int dumpable;     /* ours before such an init made the shared mm non-dumpable */
 };
 
-#define INIT_STACK_SIZE (1u << 20)
-
 /* Once the init no longer runs on our memory (it exec'd, or is reaped). */
-static void init_stack_free(struct create_ctx *c)
+static void init_stack_release(struct create_ctx *c)
 {
 	if (!c->init_stack)
 		return;
-	clone_stack_free(c->init_stack, INIT_STACK_SIZE);
+	clone_stack_put(c->init_stack);
 	c->init_stack = NULL;
 	/* PR_SET_DUMPABLE is a property of the mm, which we shared. */
 	if (c->dumpable == 1)
@@ -73,7 +71,7 @@ static void create_undo(struct create_ctx *c)
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	init_stack_free(c);
+	init_stack_release(c);
 	if (c->cg) {
 		hull_cgroup_destroy(c->cg, NULL);
 		hull_cgroup_free(c->cg);
@@ -297,7 +295,7 @@ static pid_t clone_init_into(uint64_t flags, int cgroup_fd, void *stack, struct 
 		if (stack) {
 			/* Our signal handlers would run on our data. */
 			args.flags |= CLONE_CLEAR_SIGHAND;
-			pid = clone_vm_run(&args, stack, INIT_STACK_SIZE, init_entry, l);
+			pid = clone_vm_run(&args, stack, init_entry, l);
 		} else
 			pid = sys_clone3(&args);
 	}
@@ -672,12 +670,12 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 		 * (see init.h); in one, the parent moves it, as before. */
 		cg_self = c->cg && !userns;
 		a.cg_self = cg_self ? c->cg : NULL;
-		if (init_may_share_memory(spec, &a) && (c->init_stack = clone_stack_alloc(INIT_STACK_SIZE))) {
+		if (init_may_share_memory(spec, &a) && (c->init_stack = clone_stack_get())) {
 			c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 			a.wait_in_dmz = true;
 			c->pid = clone_init_into(flags, cgfd, c->init_stack, &l);
 			if (c->pid < 0) { /* no CLONE_CLEAR_SIGHAND (5.5) or no entry point here: fork */
-				init_stack_free(c);
+				init_stack_release(c);
 				a.wait_in_dmz = false;
 			}
 		}
@@ -753,9 +751,14 @@ close_ns:
 	while ((t = sync_recv(c->sync_fd, &m)) > 0)
 		if (t == SYNC_ERROR)
 			return hull_error_plain(err, m.code, "%s", m.text);
-	init_stack_free(c);
+	init_stack_release(c);
 	*ret_pid = c->pid;
 	return 0;
+}
+
+HULL_EXPORT void hull_container_release_memory(void)
+{
+	clone_stack_drop_cache();
 }
 
 HULL_EXPORT int hull_container_create(const struct hull_create_opts *o, const struct hull_spec *spec, pid_t *ret_pid,

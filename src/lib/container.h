@@ -42,6 +42,11 @@ struct hull_create_opts {
 int hull_container_create(const struct hull_create_opts *o, const struct hull_spec *spec, pid_t *ret_pid,
 			  struct hull_error **err);
 
+/* create keeps what it can reuse for the next create in this process (the
+ * init's stack: see clone.h); a caller that lives on after creating, such
+ * as a container's monitor, gives it back with this. */
+void hull_container_release_memory(void);
+
 /* Lets a created container's init exec the user's program; runs the
  * poststart hooks.  -EINVAL "container 'ID' is not in created state ..." otherwise. */
 int hull_container_start(const char *root, const char *id, struct hull_error **err);

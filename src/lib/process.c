@@ -55,7 +55,9 @@ static int set_caps(const struct hull_process *p, uint64_t available, struct hul
 	if (r < 0)
 		return r;
 
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	/* One call (libcap's cap_reset_ambient asks about every capability
+	 * first); EINVAL: a kernel without ambient capabilities. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return hull_error_set(err, errno, "cannot reset ambient capabilities");
 	/* The kernel allows an ambient capability only if it is both
 	 * permitted and inheritable; others are left out, as runc does. */
@@ -72,14 +74,18 @@ int process_set_user_and_caps(const struct hull_process *p, bool userns, struct 
 	int last = (int)cap_max_bits();
 
 	if (p->has_caps) {
+		uint64_t wanted = 0;
+		for (int s = 0; s < HULL_CAP__MAX; s++)
+			wanted |= p->caps[s];
 		/* What this host's bounding set lacks cannot be granted;
-		 * asking for it would only fail the container. */
+		 * asking for it would only fail the container.  Only the
+		 * wanted ones are asked about (a syscall each); a drop of
+		 * one the set lacks succeeds. */
 		for (int c = 0; c < last && c < 64; c++)
-			if (cap_get_bound(c) == 1)
+			if ((wanted & (1ULL << c)) && cap_get_bound(c) == 1)
 				available |= 1ULL << c;
 		for (int c = 0; c < last && c < 64; c++)
-			if (!(p->caps[HULL_CAP_BOUNDING] & (1ULL << c)) && (available & (1ULL << c)) &&
-			    cap_drop_bound(c) < 0)
+			if (!(p->caps[HULL_CAP_BOUNDING] & (1ULL << c)) && cap_drop_bound(c) < 0)
 				return hull_error_set(err, errno, "cannot drop capability %d from the bounding set", c);
 		available &= p->caps[HULL_CAP_BOUNDING] | p->caps[HULL_CAP_PERMITTED];
 		/* Keep the permitted set across the uid change below. */

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "path.h"
 #include "spec-internal.h"
+#include "syscalls.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -524,40 +525,31 @@ static const struct {
 
 /* The recursive options (runc's): applied to the mount and every mount
  * below it with mount_setattr(2, AT_RECURSIVE) after the mount. */
-#define ATTR_RDONLY 0x1ULL
-#define ATTR_NOSUID 0x2ULL
-#define ATTR_NODEV 0x4ULL
-#define ATTR_NOEXEC 0x8ULL
-#define ATTR__ATIME 0x70ULL
-#define ATTR_NOATIME 0x10ULL
-#define ATTR_STRICTATIME 0x20ULL
-#define ATTR_NODIRATIME 0x80ULL
-#define ATTR_NOSYMFOLLOW 0x200000ULL
 
 static const struct {
 	const char *name;
 	uint64_t set, clr;
 } rec_mount_options[] = {
-	{ "rro", ATTR_RDONLY, 0 },
-	{ "rrw", 0, ATTR_RDONLY },
-	{ "rnosuid", ATTR_NOSUID, 0 },
-	{ "rsuid", 0, ATTR_NOSUID },
-	{ "rnodev", ATTR_NODEV, 0 },
-	{ "rdev", 0, ATTR_NODEV },
-	{ "rnoexec", ATTR_NOEXEC, 0 },
-	{ "rexec", 0, ATTR_NOEXEC },
-	{ "rnodiratime", ATTR_NODIRATIME, 0 },
-	{ "rdiratime", 0, ATTR_NODIRATIME },
-	{ "rnosymfollow", ATTR_NOSYMFOLLOW, 0 },
-	{ "rsymfollow", 0, ATTR_NOSYMFOLLOW },
+	{ "rro", MNT_ATTR_RDONLY, 0 },
+	{ "rrw", 0, MNT_ATTR_RDONLY },
+	{ "rnosuid", MNT_ATTR_NOSUID, 0 },
+	{ "rsuid", 0, MNT_ATTR_NOSUID },
+	{ "rnodev", MNT_ATTR_NODEV, 0 },
+	{ "rdev", 0, MNT_ATTR_NODEV },
+	{ "rnoexec", MNT_ATTR_NOEXEC, 0 },
+	{ "rexec", 0, MNT_ATTR_NOEXEC },
+	{ "rnodiratime", MNT_ATTR_NODIRATIME, 0 },
+	{ "rdiratime", 0, MNT_ATTR_NODIRATIME },
+	{ "rnosymfollow", MNT_ATTR_NOSYMFOLLOW, 0 },
+	{ "rsymfollow", 0, MNT_ATTR_NOSYMFOLLOW },
 	/* The atime mode is one field: clearing _ATIME and setting none of
 	 * its bits means relatime. */
-	{ "rrelatime", 0, ATTR__ATIME },
-	{ "rnorelatime", 0, ATTR__ATIME },
-	{ "ratime", 0, ATTR__ATIME },
-	{ "rnoatime", ATTR_NOATIME, ATTR__ATIME },
-	{ "rstrictatime", ATTR_STRICTATIME, ATTR__ATIME },
-	{ "rnostrictatime", 0, ATTR__ATIME },
+	{ "rrelatime", 0, MNT_ATTR__ATIME },
+	{ "rnorelatime", 0, MNT_ATTR__ATIME },
+	{ "ratime", 0, MNT_ATTR__ATIME },
+	{ "rnoatime", MNT_ATTR_NOATIME, MNT_ATTR__ATIME },
+	{ "rstrictatime", MNT_ATTR_STRICTATIME, MNT_ATTR__ATIME },
+	{ "rnostrictatime", 0, MNT_ATTR__ATIME },
 };
 
 /* Options runc knows but hull does not act on yet; they are dropped rather
@@ -581,11 +573,11 @@ static bool option_recursive(struct hull_mount *m, const char *opt)
 			m->rec_attr_clr |= rec_mount_options[i].clr;
 			/* Not the atime bits: changing the atime mode takes
 			 * the whole _ATIME field in attr_clr (else EINVAL). */
-			m->rec_attr_clr &= ~(rec_mount_options[i].set & ~ATTR__ATIME);
+			m->rec_attr_clr &= ~(rec_mount_options[i].set & ~MNT_ATTR__ATIME);
 			m->rec_attr_set |= rec_mount_options[i].set;
-			m->rec_attr_set &= ~(rec_mount_options[i].clr & ~ATTR__ATIME);
-			if (rec_mount_options[i].clr & ATTR__ATIME)
-				m->rec_attr_set = (m->rec_attr_set & ~ATTR__ATIME) | rec_mount_options[i].set;
+			m->rec_attr_set &= ~(rec_mount_options[i].clr & ~MNT_ATTR__ATIME);
+			if (rec_mount_options[i].clr & MNT_ATTR__ATIME)
+				m->rec_attr_set = (m->rec_attr_set & ~MNT_ATTR__ATIME) | rec_mount_options[i].set;
 			return true;
 		}
 	return false;

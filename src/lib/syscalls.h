@@ -90,6 +90,18 @@ static inline int sys_openat2(int dirfd, const char *path, uint64_t flags, uint6
 #define AT_RECURSIVE 0x8000
 #endif
 
+/* mount_setattr's MOUNT_ATTR_* (<linux/mount.h> clashes with glibc's
+ * <sys/mount.h> before 2.37). */
+#define MNT_ATTR_RDONLY 0x1ULL
+#define MNT_ATTR_NOSUID 0x2ULL
+#define MNT_ATTR_NODEV 0x4ULL
+#define MNT_ATTR_NOEXEC 0x8ULL
+#define MNT_ATTR__ATIME 0x70ULL
+#define MNT_ATTR_NOATIME 0x10ULL
+#define MNT_ATTR_STRICTATIME 0x20ULL
+#define MNT_ATTR_NODIRATIME 0x80ULL
+#define MNT_ATTR_NOSYMFOLLOW 0x200000ULL
+
 struct hull_mount_attr {
 	uint64_t attr_set;
 	uint64_t attr_clr;

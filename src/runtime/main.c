@@ -6,9 +6,12 @@
 #include <json-c/json.h>
 #include <seccomp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -520,6 +523,33 @@ static int cmd_help(int argc, char **argv)
 	return rt_help(c->name);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define HEAP_PREFAULT (128 << 10)
+
+/* The heap a create uses (the spec, the init's work: it shares our
+ * memory), made present in one call: where page faults are dear (about
+ * 10 us each in a VM without nested paging) that is cheaper than the
+ * dozen or two faults of growing it page by page.  Kernels before 5.14
+ * do not know MADV_POPULATE_WRITE: they fault as usual. */
+static void heap_prefault(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *first;
+	char *start, *end;
+
+	mallopt(M_TOP_PAD, HEAP_PREFAULT);
+	first = malloc(1);
+	end = sbrk(0);
+	if (first && end != (char *)-1 && page > 0) {
+		start = (char *)((uintptr_t)first & ~(uintptr_t)(page - 1));
+		if (end > start)
+			(void)madvise(start, (size_t)(end - start), MADV_POPULATE_WRITE);
+	}
+	free(first);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP };
@@ -538,6 +568,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *abs_root = NULL;
 	int c;
 
+	heap_prefault();
 	/* "+": the global options end at the command's name. */
 	while ((c = rt_getopt(NULL, argc, argv, "+:vh", opts)) != -1) {
 		switch (c) {

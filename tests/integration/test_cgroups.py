@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import CGROUP_ROOT, find_cgroup
+from conftest import CGROUP_ROOT, find_cgroup, parse_mounts
 
 UNIFIED = os.path.join(CGROUP_ROOT, "unified")
 
@@ -76,6 +76,21 @@ def test_memory_seen_inside(ctx, bundle):
     r = bundle.probe("cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").run()
     assert r.returncode == 0, r
     assert r.out.strip() == str(48 << 20)
+
+
+def test_cgroup_mounts_read_only(ctx, bundle):
+    """The default spec's /sys/fs/cgroup is "ro": the tmpfs and every
+    hierarchy mounted on it are read-only (one recursive mount_setattr)."""
+    r = bundle.probe("mounts", "+", "write", "/sys/fs/cgroup/x", "y",
+                     "+", "write", "/sys/fs/cgroup/pids/cgroup.procs", "1").run()
+    assert r.returncode == 1, r
+    m = parse_mounts(r.out)
+    cgm = {d: v for d, v in m.items() if d == "/sys/fs/cgroup" or d.startswith("/sys/fs/cgroup/")}
+    assert "/sys/fs/cgroup/pids" in cgm and len(cgm) >= 3, cgm
+    for d, (_, opts, _, _) in cgm.items():
+        assert {"ro", "nosuid", "nodev", "noexec"} <= opts, (d, opts)
+    assert "error EROFS /sys/fs/cgroup/x" in r.out, r.out
+    assert "error EROFS /sys/fs/cgroup/pids/cgroup.procs" in r.out, r.out
 
 
 def test_cpu(ctx, bundle):

@@ -10,7 +10,7 @@
 #include "clone.h"
 #include "unit.h"
 
-#define STACK (256u << 10)
+#define STACK CLONE_STACK_SIZE
 
 static volatile int seen_by_child;
 static int handled;
@@ -44,17 +44,17 @@ static void child(void *p)
 
 TEST(child_shares_memory_on_its_own_stack)
 {
-	void *stack = clone_stack_alloc(STACK);
+	void *stack = clone_stack_get();
 	struct child_args a = { .value = 42, .stack_lo = (uintptr_t)stack, .stack_hi = (uintptr_t)stack + STACK };
 	struct hull_clone_args args = { .flags = CLONE_CLEAR_SIGHAND, .exit_signal = SIGCHLD };
 	int status = -1;
 
 	CHECK(stack != NULL);
 	signal(SIGUSR1, on_usr1);
-	pid_t pid = clone_vm_run(&args, stack, STACK, child, &a);
+	pid_t pid = clone_vm_run(&args, stack, child, &a);
 	if (pid < 0 && errno == ENOSYS) {
 		fprintf(stderr, "  skipped: no clone_vm_run entry point on this architecture\n");
-		clone_stack_free(stack, STACK);
+		clone_stack_put(stack);
 		return;
 	}
 	CHECK(pid > 0);
@@ -65,17 +65,33 @@ TEST(child_shares_memory_on_its_own_stack)
 	raise(SIGUSR1);
 	CHECK(handled == 1);
 	signal(SIGUSR1, SIG_DFL);
-	clone_stack_free(stack, STACK);
+	clone_stack_put(stack);
+}
+
+TEST(one_stack_is_kept_for_the_next_child)
+{
+	void *a = clone_stack_get(), *b = clone_stack_get();
+
+	CHECK(a && b && a != b);
+	clone_stack_put(a);
+	clone_stack_put(b); /* the slot is taken: unmapped */
+	CHECK(clone_stack_get() == a);
+	clone_stack_put(a);
+	clone_stack_drop_cache();
+	void *c = clone_stack_get(); /* a new one (the address may repeat) */
+	CHECK(c != NULL);
+	clone_stack_put(c);
+	clone_stack_drop_cache();
 }
 
 TEST(failure_returns_errno)
 {
-	void *stack = clone_stack_alloc(STACK);
+	void *stack = clone_stack_get();
 	/* CLONE_THREAD without CLONE_SIGHAND is refused by every kernel. */
 	struct hull_clone_args args = { .flags = CLONE_THREAD, .exit_signal = SIGCHLD };
 
 	errno = 0;
-	CHECK(clone_vm_run(&args, stack, STACK, child, NULL) == -1);
+	CHECK(clone_vm_run(&args, stack, child, NULL) == -1);
 	CHECK(errno == EINVAL || errno == ENOSYS);
-	clone_stack_free(stack, STACK);
+	clone_stack_put(stack);
 }
