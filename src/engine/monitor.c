@@ -506,6 +506,9 @@ static int mon_start(struct mon *m, bool attach)
 	}
 	update_record(m, set_running, m);
 	report(m, "S %d", (int)m->pid);
+	/* What create kept for a next create (the init's stack): we make no
+	 * other, and hull no longer waits on us. */
+	hull_container_release_memory();
 	return 0;
 }
 
