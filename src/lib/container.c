@@ -310,11 +310,14 @@ static pid_t clone_init_into(uint64_t flags, int cgroup_fd, void *stack, struct 
  * and the parent writes the maps), a time namespace (entered only by a
  * child with an mm of its own), oomScoreAdj (written to every process on
  * the mm), startContainer hooks (run between start and exec), or no
- * process; and it needs the dmz to wait for start in. */
+ * process; nor with a seccomp profile that can kill it once loaded: killed
+ * in malloc (a denied brk or mmap), it would leave our heap locked.  It
+ * needs the dmz to wait for start in. */
 static bool init_may_share_memory(const struct hull_spec *spec, const struct init_args *a)
 {
 	return a->dmz_fd >= 0 && spec->has_process && !a->in_userns && !hull_spec_namespace(spec, CLONE_NEWTIME) &&
-	       !spec->process.has_oom_score_adj && !spec->n_hooks[HULL_HOOK_START_CONTAINER];
+	       !spec->process.has_oom_score_adj && !spec->n_hooks[HULL_HOOK_START_CONTAINER] &&
+	       !hull_seccomp_profile_kills(spec->linux.seccomp);
 }
 
 /* A user namespace joined by path must own the container's new

@@ -778,6 +778,35 @@ HULL_EXPORT bool hull_seccomp_notify(const struct hull_seccomp *sc)
 	return sc && (sc->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
 }
 
+static bool action_kills(struct json_object *obj, const char *key)
+{
+	static const char *const killing[] = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS",
+					       "SCMP_ACT_TRAP" };
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(killing); i++)
+		if (streq(json_object_get_string(v), killing[i]))
+			return true;
+	return false;
+}
+
+bool hull_seccomp_profile_kills(struct json_object *seccomp)
+{
+	struct json_object *rules;
+
+	if (!seccomp)
+		return false;
+	if (action_kills(seccomp, "defaultAction"))
+		return true;
+	if (json_object_object_get_ex(seccomp, "syscalls", &rules) && json_object_is_type(rules, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(rules); i++)
+			if (action_kills(json_object_array_get_idx(rules, i), "action"))
+				return true;
+	return false;
+}
+
 static void json_object_putp(struct json_object **o)
 {
 	json_object_put(*o);

@@ -81,6 +81,10 @@ int hull_seccomp_load(const struct hull_seccomp *sc, struct hull_error **err);
 /* Whether the profile uses SCMP_ACT_NOTIFY (false for NULL). */
 bool hull_seccomp_notify(const struct hull_seccomp *sc);
 
+/* Whether the profile (linux.seccomp, already compiled: so valid) can end
+ * a process: a KILL or TRAP action, by default or in a rule. */
+bool hull_seccomp_profile_kills(struct json_object *seccomp);
+
 /* Connects to the profile's listenerPath and sends, in one message, the
  * runtime spec's container process state ({"ociVersion", "fds":
  * ["seccompFd"], "pid", "metadata", "state"}, state parsed from state_json)

@@ -88,6 +88,37 @@ def test_proc_self_exe_shebang(ctx, bundle, runtime_hash):
     ctx.wait_status(r.id, "stopped")
 
 
+def test_created_init_waits_in_the_dmz(ctx, bundle, runtime_hash):
+    """The init (sharing hullrt's memory) leaves the runtime's image at
+    create: a created container's process is the sealed dmz waiting for
+    start, not the runtime binary; start then runs the program."""
+    bundle.args("/bin/sh", "-c", "echo started > /started")
+    r = bundle.create()
+    pid = ctx.state(r.id)["pid"]
+    rt = os.stat(runtime_hash)
+    st = os.stat(f"/proc/{pid}/exe")
+    assert (st.st_dev, st.st_ino) != (rt.st_dev, rt.st_ino)
+    assert os.readlink(f"/proc/{pid}/exe").startswith("/memfd:hull-dmz"), os.readlink(f"/proc/{pid}/exe")
+    assert not (bundle.rootfs / "started").exists()
+    ctx.rt("start", r.id)
+    ctx.wait_status(r.id, "stopped")
+    assert (bundle.rootfs / "started").read_text() == "started\n"
+
+
+def test_created_init_with_start_hooks_waits_in_the_runtime(ctx, bundle, runtime_hash):
+    """startContainer hooks run in the init after start: that init is a
+    fork of the runtime and waits as one (non-dumpable)."""
+    bundle.config["hooks"] = {"startContainer": [{"path": "/bin/true"}]}
+    bundle.args("/bin/true")
+    r = bundle.create()
+    pid = ctx.state(r.id)["pid"]
+    rt = os.stat(runtime_hash)
+    st = os.stat(f"/proc/{pid}/exe")
+    assert (st.st_dev, st.st_ino) == (rt.st_dev, rt.st_ino)
+    ctx.rt("start", r.id)
+    ctx.wait_status(r.id, "stopped")
+
+
 def test_other_container_cannot_write_init_exe(ctx, bundle, runtime_hash):
     """A privileged container B in container A's pid namespace tries to
     write A's init (/proc/1/exe) while A is created, then after A execs a

@@ -377,3 +377,25 @@ TEST(cache_gives_back_the_same_filter_and_warnings)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
 	CHECK(system(cmd) == 0);
 }
+
+static bool kills(const char *json)
+{
+	struct json_object *o = json_tokener_parse(json);
+	bool r = hull_seccomp_profile_kills(o);
+
+	json_object_put(o);
+	return r;
+}
+
+/* What keeps an init from sharing hull's memory (container.c). */
+TEST(profile_kills_by_default_or_rule)
+{
+	CHECK(!kills("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}"));
+	CHECK(!kills("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"}]}"));
+	CHECK(kills("{\"defaultAction\": \"SCMP_ACT_KILL\"}"));
+	CHECK(kills("{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\"}"));
+	CHECK(kills("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+		    " {\"names\": [\"brk\"], \"action\": \"SCMP_ACT_TRAP\"}]}"));
+	CHECK(kills("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_KILL_THREAD\"}]}"));
+	CHECK(!hull_seccomp_profile_kills(NULL));
+}
