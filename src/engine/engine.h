@@ -146,7 +146,8 @@ struct json_object *ctr_load(const char *id, struct hull_error **err);
 /* Loads the record as saved (no refresh). */
 struct json_object *ctr_load_raw(const char *id, struct hull_error **err);
 int ctr_save(const char *id, struct json_object *rec, struct hull_error **err);
-/* Locks the container's record (flock on <dir>/lock); returns the fd. */
+/* Locks the container's record (flock on its directory <root>/containers/<id>);
+ * returns the fd. */
 int ctr_lock(const char *id);
 
 /* Sorted ids of every container (NULL-terminated). */
