@@ -142,33 +142,14 @@ int rootfs_mount(struct json_object *rec, struct hull_error **err)
 		return hull_error_plain(err, EINVAL, "the container record has no overlay layers (GraphDriver.Data)");
 	if (rootfs_is_mounted(merged))
 		return 0;
-	/* A --rm container's overlay is volatile, as podman mounts it: its
-	 * upper layer is never synced, where the umount of any other overlay
-	 * syncs the whole filesystem under it.  Its files go with it, so a
-	 * crash of the machine takes nothing that would have stayed. */
-	bool volatile_ = jbool(jget(rec, "HostConfig"), "AutoRemove");
-	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work, volatile_ ? ",volatile" : "") < 0)
+	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
 		abort();
 	if ((long)strlen(opts) >= page)
 		return hull_error_plain(err, E2BIG, "cannot mount the overlay on '%s': too many layers (%zu bytes of options)",
 					merged, strlen(opts));
-	if (mount("overlay", merged, "overlay", 0, opts) == 0)
-		return 0;
-	if (volatile_ && errno == EINVAL) {
-		/* A volatile mount leaves <work>/work/incompat/volatile, which
-		 * the kernel refuses to mount again (a start after a killed
-		 * monitor); a kernel before 5.10 knows no "volatile". */
-		_cleanup_free_ char *incompat = NULL;
-		if (asprintf(&incompat, "%s/work/incompat", work) < 0)
-			abort();
-		path_remove_tree(incompat);
-		if (mount("overlay", merged, "overlay", 0, opts) == 0)
-			return 0;
-		opts[strlen(opts) - strlen(",volatile")] = '\0';
-		if (mount("overlay", merged, "overlay", 0, opts) == 0)
-			return 0;
-	}
-	return hull_error_set(err, errno, "cannot mount overlay on '%s'", merged);
+	if (mount("overlay", merged, "overlay", 0, opts) < 0)
+		return hull_error_set(err, errno, "cannot mount overlay on '%s'", merged);
+	return 0;
 }
 
 int rootfs_umount(struct json_object *rec)

@@ -155,39 +155,6 @@ def test_monitor_killed_ps_and_rm_still_right(hull):
     assert not cgroup_dirs_named(cid)
 
 
-def overlay_is_volatile(merged):
-    """Whether the overlay mounted at merged is volatile (newer kernels
-    show fsync=volatile)."""
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            parts = line.split()
-            if parts[4] == str(merged):
-                opts = parts[-1].split(",")
-                return "volatile" in opts or "fsync=volatile" in opts
-    raise AssertionError(f"{merged} is not mounted")
-
-
-def test_rm_container_overlay_is_volatile_and_mounts_again(hull):
-    """A --rm container's overlay is volatile (never synced: its files go
-    with it), another's is not; one whose monitor was killed starts again,
-    although a volatile overlay leaves a mark the kernel refuses to mount."""
-    keep = hull.run_d("busybox", "sleep", "1000")
-    assert not overlay_is_volatile(hull.inspect(keep)["GraphDriver"]["Data"]["MergedDir"])
-    cid = hull.run_d("--rm", "busybox", "sleep", "1000")
-    merged = hull.inspect(cid)["GraphDriver"]["Data"]["MergedDir"]
-    assert overlay_is_volatile(merged)
-    mon = int((hull.runroot / "containers" / cid / "monitor.pid").read_text().split()[0])
-    os.kill(mon, signal.SIGKILL)
-    wait_for(lambda: not os.path.exists(f"/proc/{mon}/comm") or open(f"/proc/{mon}/stat").read().split()[2] == "Z",
-             what="monitor gone")
-    os.kill(hull.inspect(cid)["State"]["Pid"], signal.SIGKILL)
-    wait_for(lambda: hull.status(cid) == "exited", what="exited without a monitor")
-    hull.ok("start", cid)
-    assert hull.status(cid) == "running"
-    assert overlay_is_volatile(merged)
-    hull.ok("exec", cid, "true")
-
-
 def test_monitor_killed_rm_force_kills_the_container(hull):
     cid = hull.run_d("--name", "orphan2", "busybox", "sleep", "1000")
     mon = int((hull.runroot / "containers" / cid / "monitor.pid").read_text().split()[0])
