@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "path.h"
 #include "util.h"
 
 /* The host's resolv.conf without loopback resolvers (a 127.0.0.53
