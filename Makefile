@@ -89,13 +89,17 @@ $(O)/hull-init: src/init/hull-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -Os -static -Wall -Wextra -s -o $@ $<
 
-# hull too is static-pie: dynamically, libarchive alone brings libxml2, ICU
+# hull too is static: dynamically, libarchive alone brings libxml2, ICU
 # and libstdc++ (20 libraries, about 2.3 ms of every `hull` command, for the
-# tar code only import/commit/export use).  ENG_LINK=dynamic links it as usual.
+# tar code only import/commit/export use).  Static and not PIE, like
+# hull-monitor: static-pie applies its 19,600 relative relocations at every
+# start, which dirties the 370 kB of .data.rel.ro (libxml2's, ICU's and
+# libcrypto's tables): about 100 page faults, 1.2 ms here, in every command
+# (bench/RESULTS.md).  ENG_LINK=dynamic links it as usual.
 ENG_LINK ?= static
 ENG_STATIC_LIBS = $(shell pkg-config --static --libs json-c libseccomp libcap libarchive libxml-2.0 libcrypto 2>/dev/null) -lstdc++
 ENG_GC := -Wl,--gc-sections
-ENG_LDFLAGS := $(if $(filter static,$(ENG_LINK)),-static-pie $(ENG_GC),-pie)
+ENG_LDFLAGS := $(if $(filter static,$(ENG_LINK)),-static -no-pie $(ENG_GC),-pie)
 ENG_LIBS = $(if $(filter static,$(ENG_LINK)),$(ENG_STATIC_LIBS),$(LIBS))
 
 $(O)/hull: $(ENG_OBJ) $(O)/libhull.a

@@ -690,7 +690,7 @@ static int create_container(struct run_req *q, char **ret_id)
 static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_t *ret_pid)
 {
 	_cleanup_error_ struct hull_error *err = NULL;
-	_cleanup_free_ char *run = ctr_run_dir(id), *bundle_cfg = NULL, *flag = NULL, *spec = NULL;
+	_cleanup_free_ char *run = ctr_run_dir(id), *bundle_cfg = NULL, *flag = NULL, *spec = NULL, *bin = NULL;
 	struct json_object *rec = ctr_load(id, &err);
 	int r;
 
@@ -700,6 +700,11 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 		json_object_put(rec);
 		*ret_pid = 0;
 		return 0;
+	}
+	/* Before anything is mounted: nothing to undo if it is missing. */
+	if (!(bin = monitor_binary())) {
+		json_object_put(rec);
+		return EXIT_ENGINE;
 	}
 	/* What a previous run may have left (a killed monitor). */
 	ctr_cleanup_runtime(id, rec);
@@ -731,7 +736,7 @@ static int start_container(const char *id, bool attach, int *ret_attach_fd, pid_
 	_cleanup_free_ char *runtime = o.runtime ? strdup(o.runtime) : NULL;
 	o.runtime = runtime;
 	json_object_put(rec);
-	return monitor_spawn(&o, ret_pid, ret_attach_fd);
+	return monitor_spawn(&o, bin, ret_pid, ret_attach_fd);
 }
 
 /* The exit status of a container whose attach stream ended early. */

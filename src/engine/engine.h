@@ -41,7 +41,6 @@ struct eng_globals {
 	const char *root;    /* absolute */
 	const char *runroot; /* absolute */
 	const char *runtime; /* --runtime PATH of an external OCI runtime, or NULL (libhull) */
-	const char *argv0;   /* our own binary, for the monitor's re-exec-free fork */
 };
 extern struct eng_globals eng;
 
@@ -147,7 +146,8 @@ struct json_object *ctr_load(const char *id, struct hull_error **err);
 /* Loads the record as saved (no refresh). */
 struct json_object *ctr_load_raw(const char *id, struct hull_error **err);
 int ctr_save(const char *id, struct json_object *rec, struct hull_error **err);
-/* Locks the container's record (flock on <dir>/lock); returns the fd. */
+/* Locks the container's record (flock on its directory <root>/containers/<id>);
+ * returns the fd. */
 int ctr_lock(const char *id);
 
 /* Sorted ids of every container (NULL-terminated). */
@@ -251,16 +251,19 @@ struct monitor_opts {
 	bool tty, stdin_open;
 	const char *runtime; /* HostConfig.Runtime: an external OCI runtime, or NULL */
 };
-/* Forks the monitor (double fork, setsid) which mounts the rootfs,
+/* The hull-monitor binary next to ours (malloc'd), or NULL after
+ * printing why it cannot be run. */
+char *monitor_binary(void);
+/* Starts bin, the monitor, detached (own session, not its leader), which
  * creates and starts the container and supervises it.  Returns 0 once the
  * container runs, with *ret_pid; else prints the error and returns the
  * exit status (125, or 126/127 when the command cannot be run).  With
  * o->attach, *ret_attach_fd is the attach socket, connected before the
  * container started (so no output is missed). */
-int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_fd);
+int monitor_spawn(const struct monitor_opts *o, const char *bin, pid_t *ret_pid, int *ret_attach_fd);
 /* The monitor itself (monitor.c): supervises the container, reporting to
  * status_fd; never returns.  build/hull-monitor runs it (main in
- * src/monitor/main.c), or the fork of hull if that binary is missing. */
+ * src/monitor/main.c). */
 _Noreturn void monitor_run(const struct monitor_opts *o, int status_fd);
 /* Connects to a running container's attach socket; fd or -errno. */
 int monitor_attach_connect(const char *id);

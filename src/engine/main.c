@@ -222,7 +222,6 @@ int main(int argc, char **argv)
 	};
 	int c;
 
-	eng.argv0 = argv[0];
 	while ((c = eng_getopt("", argc, argv, "+:hv", opts)) != -1) {
 		switch (c) {
 		case 'r':

@@ -1,14 +1,14 @@
-/* monitor-spawn.c - the hull side of a container's monitor: fork it (twice,
- * in its own session, with nothing of ours but the status pipe), exec the
- * lean static build/hull-monitor next to us (or run it in the fork if that
- * binary is missing), and read what it reports; the attach socket. */
+/* monitor-spawn.c - the hull side of a container's monitor: start the
+ * lean static build/hull-monitor next to us, detached (in a session of its
+ * own, not its leader, with nothing of ours but the status pipe), and read
+ * what it reports; the attach socket. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -17,30 +17,118 @@
 #include "engine.h"
 #include "util.h"
 
-/* Execs hull-monitor with the options as arguments; returns only if it
- * cannot. */
-static void exec_monitor(const struct monitor_opts *o)
+char *monitor_binary(void)
 {
-	_cleanup_free_ char *self = realpath("/proc/self/exe", NULL), *bin = NULL;
-	const char *argv[16];
-	size_t n = 0;
+	char self[PATH_MAX], *slash, *bin;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (!self)
-		return;
-	if (asprintf(&bin, "%s/hull-monitor", dirname(self)) < 0 || access(bin, X_OK) < 0)
-		return;
-	argv[n++] = "hull-monitor";
-	argv[n++] = eng.root;
-	argv[n++] = eng.runroot;
-	argv[n++] = o->id;
-	argv[n++] = o->attach ? "attach" : "-";
-	argv[n++] = o->stdin_open ? "stdin" : "-";
-	argv[n++] = o->tty ? "tty" : "-";
-	argv[n++] = o->runtime ? o->runtime : "-";
-	argv[n] = NULL;
-	fcntl(3, F_SETFD, 0); /* the status pipe goes through the exec */
-	execv(bin, (char *const *)argv);
-	fcntl(3, F_SETFD, FD_CLOEXEC);
+	if (n < 0 || !(self[n] = '\0', slash = strrchr(self, '/'))) {
+		eng_error("cannot find the hull binary: %s", strerror(n < 0 ? errno : ENOENT));
+		return NULL;
+	}
+	*slash = '\0';
+	if (asprintf(&bin, "%s/hull-monitor", self) < 0)
+		abort();
+	if (access(bin, X_OK) < 0) {
+		eng_error("cannot start the container's monitor: '%s': %s", bin, strerror(errno));
+		free(bin);
+		return NULL;
+	}
+	return bin;
+}
+
+/* What the two CLONE_VM children of spawn_detached() share with hull,
+ * all of it made before the clone. */
+struct spawn {
+	const char *bin;
+	char *const *argv;
+	int status_fd;     /* becomes the monitor's fd 3 */
+	int null_fd;       /* /dev/null, for its 0, 1, 2 */
+	sigset_t mask;     /* hull's signal mask, the monitor's too */
+	char *stack;       /* two SPAWN_STACK halves: the session's and the monitor's */
+	int exec_errno;    /* set by the grandchild if execve fails */
+};
+
+#define SPAWN_STACK (32 * 1024)
+/* Not instrumented under ASan: on a stack it does not know, it warns at
+ * every call that does not return (_exit, execve). */
+#define SPAWN_CHILD __attribute__((no_sanitize_address))
+
+/* The grandchild, in memory it shares with hull (which waits): only
+ * syscalls, on its own stack, then execve. */
+SPAWN_CHILD static int spawn_exec(void *arg)
+{
+	struct spawn *s = arg;
+
+	dup2(s->null_fd, 0);
+	dup2(s->null_fd, 1);
+	dup2(s->null_fd, 2);
+	if (s->status_fd != 3)
+		dup2(s->status_fd, 3);
+	/* No fd of hull's caller kept (a caller reading our stdout to EOF
+	 * must not wait for the monitor); fd 3 goes through the exec. */
+	close_range(4, ~0U, 0);
+	fcntl(3, F_SETFD, 0);
+	if (chdir("/") == 0) {
+		sigprocmask(SIG_SETMASK, &s->mask, NULL);
+		execve(s->bin, s->argv, environ);
+	}
+	s->exec_errno = errno;
+	_exit(127);
+}
+
+/* The child: makes the new session, starts the monitor in it (so the
+ * monitor is not the session's leader, and no terminal it opens can
+ * become its controlling terminal), and exits once that has exec'd. */
+SPAWN_CHILD static int spawn_session(void *arg)
+{
+	struct spawn *s = arg;
+
+	if (setsid() < 0) {
+		s->exec_errno = errno;
+		_exit(1);
+	}
+	pid_t pid = clone(spawn_exec, s->stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, s);
+	if (pid < 0)
+		s->exec_errno = errno;
+	_exit(0);
+}
+
+/* Starts bin in a session of its own, as the grandchild of hull, which
+ * reaps the child: the double fork of a daemon, but with CLONE_VM |
+ * CLONE_VFORK children that share hull's memory until the exec, so
+ * neither copies hull's page tables (a fork of hull costs about 1 ms here,
+ * and every page hull writes afterwards a copy-on-write fault).  0 or
+ * -errno. */
+static int spawn_detached(const char *bin, char *const *argv, int status_fd)
+{
+	struct spawn s = { .bin = bin, .argv = argv, .status_fd = status_fd };
+	_cleanup_free_ char *stack = malloc(2 * SPAWN_STACK);
+	sigset_t all;
+	int r = 0;
+
+	if (!stack)
+		return -ENOMEM;
+	s.stack = stack;
+	s.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (s.null_fd < 0)
+		return -errno;
+	/* No signal handler of hull's may run on the children's stacks in
+	 * hull's memory. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &s.mask);
+	pid_t child = clone(spawn_session, stack + 2 * SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+	if (child < 0)
+		r = -errno;
+	else {
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (s.exec_errno)
+			r = -s.exec_errno;
+	}
+	sigprocmask(SIG_SETMASK, &s.mask, NULL);
+	close(s.null_fd);
+	return r;
 }
 
 char *monitor_socket_path(const char *id)
@@ -76,48 +164,29 @@ int monitor_attach_connect(const char *id)
 	return fd;
 }
 
-int monitor_spawn(const struct monitor_opts *o, pid_t *ret_pid, int *ret_attach_fd)
+int monitor_spawn(const struct monitor_opts *o, const char *bin, pid_t *ret_pid, int *ret_attach_fd)
 {
-	int p[2];
-	pid_t child;
+	char *const argv[] = {
+		"hull-monitor",
+		(char *)eng.root,
+		(char *)eng.runroot,
+		(char *)o->id,
+		o->attach ? "attach" : "-",
+		o->stdin_open ? "stdin" : "-",
+		o->tty ? "tty" : "-",
+		o->runtime ? (char *)o->runtime : "-",
+		NULL,
+	};
+	int p[2], r;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return eng_error("cannot start the container's monitor: %s", strerror(errno));
-	fflush(NULL);
-	child = fork();
-	if (child < 0)
-		return eng_error("cannot start the container's monitor: %s", strerror(errno));
-	if (child == 0) {
-		close(p[0]);
-		setsid();
-		pid_t mon = fork();
-		if (mon != 0)
-			_exit(mon < 0 ? 1 : 0);
-		/* The monitor: stdio to /dev/null, no fd of hull's caller kept
-		 * (a caller reading our stdout to EOF must not wait for it). */
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			if (null > 2)
-				close(null);
-		}
-		if (p[1] != 3) {
-			dup2(p[1], 3);
-			close(p[1]);
-		}
-		close_range(4, ~0U, 0);
-		fcntl(3, F_SETFD, FD_CLOEXEC);
-		if (chdir("/") < 0)
-			_exit(EXIT_ENGINE);
-		exec_monitor(o);
-		prctl(PR_SET_NAME, "hull-monitor");
-		monitor_run(o, 3);
-	}
+	r = spawn_detached(bin, argv, p[1]);
 	close(p[1]);
-	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (r < 0) {
+		close(p[0]);
+		return eng_error("cannot start the container's monitor '%s': %s", bin, strerror(-r));
+	}
 
 	_cleanup_fclose_ FILE *f = fdopen(p[0], "r");
 	char line[4096];

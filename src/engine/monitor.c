@@ -1,7 +1,7 @@
 /* monitor.c - one small supervisor per running container.
  *
- * `hull start` (and run) forks twice; the grandchild, in its own session,
- * outlives hull.  It is the parent of the container's init (libhull clones
+ * `hull start` (and run) starts it as its grandchild (monitor-spawn.c), in
+ * a session of its own; it outlives hull.  It is the parent of the container's init (libhull clones
  * the init from the caller of hull_container_create), so it can waitpid()
  * it.  It owns the container's stdio: the pipes (or the pty master), the
  * json-file log, and an attach socket <runroot>/containers/<id>/attach that

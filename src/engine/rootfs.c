@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "path.h"
 #include "util.h"
 
 /* The host's resolv.conf without loopback resolvers (a 127.0.0.53
@@ -43,13 +42,16 @@ static char *resolv_conf(void)
 	return buf;
 }
 
-static int write_in(const char *dir, const char *name, const char *text, struct hull_error **err)
+/* A new file of the new init layer: written in place, as nothing reads
+ * the layer before the record naming it exists (no temporary and rename). */
+static int write_in(int dirfd, const char *dir, const char *name, const char *text, struct hull_error **err)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int r = fd < 0 ? -errno : eng_write_all(fd, text, strlen(text));
 
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		abort();
-	return eng_write_file(p, text, strlen(text), 0644, false, err);
+	if (r < 0)
+		return hull_error_set(err, -r, "cannot write '%s/%s'", dir, name);
+	return 0;
 }
 
 int rootfs_prepare(const char *id, struct json_object *rec, char **layers, struct hull_error **err)
@@ -66,10 +68,11 @@ int rootfs_prepare(const char *id, struct json_object *rec, char **layers, struc
 		abort();
 	if (!layers || !layers[0])
 		return hull_error_plain(err, EINVAL, "the image has no layers");
-	const char *dirs[] = { diff, work, etc, merged };
+	/* In the container's new directory. */
+	const char *dirs[] = { diff, work, init, etc, merged };
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if ((r = path_mkdir_p(dirs[i], 0755)) < 0)
-			return hull_error_set(err, -r, "cannot make '%s'", dirs[i]);
+		if (mkdir(dirs[i], 0755) < 0)
+			return hull_error_set(err, errno, "cannot make '%s'", dirs[i]);
 	if (asprintf(&hosts,
 		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
 		     "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t%s\n",
@@ -78,8 +81,11 @@ int rootfs_prepare(const char *id, struct json_object *rec, char **layers, struc
 	_cleanup_free_ char *hn = NULL;
 	if (asprintf(&hn, "%s\n", hostname) < 0)
 		abort();
-	if ((r = write_in(etc, "hosts", hosts, err)) < 0 || (r = write_in(etc, "hostname", hn, err)) < 0 ||
-	    (r = write_in(etc, "resolv.conf", resolv ? resolv : "", err)) < 0)
+	_cleanup_close_ int etcfd = open(etc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (etcfd < 0)
+		return hull_error_set(err, errno, "cannot open '%s'", etc);
+	if ((r = write_in(etcfd, etc, "hosts", hosts, err)) < 0 || (r = write_in(etcfd, etc, "hostname", hn, err)) < 0 ||
+	    (r = write_in(etcfd, etc, "resolv.conf", resolv ? resolv : "", err)) < 0)
 		return r;
 
 	/* lowerdir: the init layer first, then the image's, top first. */

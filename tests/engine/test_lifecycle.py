@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -270,6 +271,37 @@ def test_monitor_is_lean(hull):
     # it holds no fd of the test's (its stdio is /dev/null)
     for fd in (0, 1, 2):
         assert os.readlink(f"/proc/{mon}/fd/{fd}") == "/dev/null"
+
+
+def test_monitor_is_detached(hull):
+    """The monitor outlives hull in a session of its own that it does not
+    lead (no terminal it opens can become its controlling terminal), with
+    hull's signal mask, not the one hull blocks while starting it."""
+    cid = hull.run_d("busybox", "sleep", "1000")
+    mon = int((hull.runroot / "containers" / cid / "monitor.pid").read_text().split()[0])
+    fields = open(f"/proc/{mon}/stat").read().rsplit(")", 1)[1].split()
+    ppid, pgrp, sid, tty_nr = int(fields[1]), int(fields[2]), int(fields[3]), int(fields[4])
+    assert sid != os.getsid(0) and sid != mon and pgrp == sid and tty_nr == 0
+    assert ppid != os.getpid()
+    status = dict(l.split(":", 1) for l in open(f"/proc/{mon}/status").read().splitlines())
+    blocked = int(status["SigBlk"], 16)
+    # the monitor blocks only what it reads from its signalfd, and SIGPIPE
+    mine = {signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE}
+    assert blocked == sum(1 << (s - 1) for s in mine), hex(blocked)
+
+
+def test_missing_monitor_binary_is_one_error(hull, tmp_path):
+    """hull without build/hull-monitor beside it says so and leaves the
+    container created and unmounted."""
+    lone = tmp_path / "hull"
+    lone.write_bytes(open(hull.argv()[0], "rb").read())
+    lone.chmod(0o755)
+    hull.ok("create", "--name", "lone", "busybox", "true")
+    r = subprocess.run([str(lone)] + hull.argv("start", "lone")[1:], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 125, r
+    assert r.stderr.strip() == f"hull: cannot start the container's monitor: '{tmp_path}/hull-monitor': No such file or directory", r
+    assert hull.status("lone") == "created"
+    assert mounts_under(hull.root) == []
 
 
 def test_ps_filters_and_container_alias(hull):
