@@ -36,6 +36,13 @@
 #define HOOKS_CONFIG "config.json" /* a copy of the spec, kept only when it has poststart/poststop hooks */
 #define EXEC_CONFIG HULL_EXEC_CONFIG /* a copy of the spec, always: see exec.c */
 
+/* How the init starts: init_main(a), with the parent's end of the sync
+ * socket closed (the child has a copy of our fd table either way). */
+struct init_launch {
+	struct init_args *a;
+	int parent_fd;
+};
+
 /* Everything create() has made so far, undone in reverse on failure. */
 struct create_ctx {
 	const struct hull_create_opts *o;
@@ -48,6 +55,11 @@ struct create_ctx {
 	int console_master;
 	bool dir_made;
 	struct hull_seccomp *seccomp;
+	/* What the init reads of ours: here, not on do_create()'s stack, as
+	 * they must outlive any return of do_create() before the init is
+	 * reaped (create_undo) or has exec'd. */
+	struct init_args init;
+	struct init_launch launch;
 	void *init_stack; /* the init shares our memory and runs on this (clone.h) */
 	int dumpable;     /* ours before such an init made the shared mm non-dumpable */
 };
@@ -256,13 +268,6 @@ static int apply_resources(struct create_ctx *c, struct hull_error **err)
 	res.n_devices = n;
 	return hull_cgroup_apply(c->cg, &res, err);
 }
-
-/* How the init starts: init_main(a), with the parent's end of the sync
- * socket closed (the child has a copy of our fd table either way). */
-struct init_launch {
-	struct init_args *a;
-	int parent_fd;
-};
 
 static void init_entry(void *arg)
 {
@@ -519,12 +524,15 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 {
 	const struct hull_spec *spec = c->spec;
 	const struct hull_create_opts *o = c->o;
-	struct init_args a = { .spec = spec, .opts = o, .sync_fd = -1, .fifo_rfd = -1, .fifo_wfd = -1, .dmz_fd = -1, .hook_state_fd = -1 };
+	struct init_args *a = &c->init;
 	_cleanup_close_ int pidns_fd = -1, timens_fd = -1, pidns_restore = -1, timens_restore = -1;
 	_cleanup_close_ int fifo_r = -1, fifo_w = -1, dmz = -1, child_sync = -1, hook_state = -1;
 	_cleanup_free_ char *fifo = NULL, *created = NULL, *cgtext = NULL;
 	bool in_unified = false, cg_self = false;
 	int sv[2], r;
+
+	*a = (struct init_args){ .spec = spec, .opts = o, .sync_fd = -1, .fifo_rfd = -1, .fifo_wfd = -1, .dmz_fd = -1,
+				 .hook_state_fd = -1 };
 
 	if (!hull_spec_namespace(spec, CLONE_NEWNS))
 		return hull_error_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
@@ -608,10 +616,10 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 			return r;
 	}
 
-	r = open_namespaces(spec, &a, &pidns_fd, &timens_fd, err);
+	r = open_namespaces(spec, a, &pidns_fd, &timens_fd, err);
 	if (r < 0)
 		goto close_ns;
-	uint64_t flags = clone_flags(spec, &a);
+	uint64_t flags = clone_flags(spec, a);
 	if (pidns_fd >= 0) {
 		pidns_restore = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
 		if (setns(pidns_fd, CLONE_NEWPID) < 0) {
@@ -651,44 +659,45 @@ static int do_create(struct create_ctx *c, pid_t *ret_pid, struct hull_error **e
 	}
 	c->sync_fd = sv[0];
 	child_sync = sv[1];
-	a.sync_fd = child_sync;
-	a.fifo_rfd = fifo_r;
-	a.fifo_wfd = fifo_w;
-	a.dmz_fd = dmz;
-	a.hook_state_fd = hook_state;
-	a.rootfs = c->rootfs;
-	a.seccomp = c->seccomp;
+	a->sync_fd = child_sync;
+	a->fifo_rfd = fifo_r;
+	a->fifo_wfd = fifo_w;
+	a->dmz_fd = dmz;
+	a->hook_state_fd = hook_state;
+	a->rootfs = c->rootfs;
+	a->seccomp = c->seccomp;
 
 	const struct hull_namespace *userns = hull_spec_namespace(spec, CLONE_NEWUSER);
 	if (userns && userns->path) {
-		c->pid = clone_init_in_userns(&a, flags, c->sync_fd, err);
+		c->pid = clone_init_in_userns(a, flags, c->sync_fd, err);
 		if (c->pid < 0) {
 			r = c->pid;
 			c->pid = 0;
 		}
 	} else {
 		int cgfd = c->cg ? hull_cgroup_open_unified(c->cg) : -1;
-		struct init_launch l = { .a = &a, .parent_fd = c->sync_fd };
+		struct init_launch *l = &c->launch;
+		*l = (struct init_launch){ .a = a, .parent_fd = c->sync_fd };
 		/* Without a user namespace the init enters its cgroup itself
 		 * (see init.h); in one, the parent moves it, as before. */
 		cg_self = c->cg && !userns;
-		a.cg_self = cg_self ? c->cg : NULL;
-		if (init_may_share_memory(spec, &a) && (c->init_stack = clone_stack_get())) {
+		a->cg_self = cg_self ? c->cg : NULL;
+		if (init_may_share_memory(spec, a) && (c->init_stack = clone_stack_get())) {
 			c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-			a.wait_in_dmz = true;
-			c->pid = clone_init_into(flags, cgfd, c->init_stack, &l);
+			a->wait_in_dmz = true;
+			c->pid = clone_init_into(flags, cgfd, c->init_stack, l);
 			if (c->pid < 0) { /* no CLONE_CLEAR_SIGHAND (5.5) or no entry point here: fork */
 				init_stack_release(c);
-				a.wait_in_dmz = false;
+				a->wait_in_dmz = false;
 			}
 		}
 		if (!c->init_stack)
-			c->pid = clone_init_into(flags, cgfd, NULL, &l);
+			c->pid = clone_init_into(flags, cgfd, NULL, l);
 		if (cgfd >= 0) /* in the parent (and a forked init) */
 			close(cgfd);
 		if (c->pid == 0)
-			init_entry(&l);
-		in_unified = a.cg_in_unified;
+			init_entry(l);
+		in_unified = a->cg_in_unified;
 		if (c->pid < 0) {
 			c->pid = 0;
 			r = hull_error_set(err, errno, "cannot clone the container's init");
@@ -701,13 +710,13 @@ close_ns:
 		setns(pidns_restore, CLONE_NEWPID);
 	if (timens_restore >= 0)
 		setns(timens_restore, CLONE_NEWTIME);
-	for (int i = 0; i < a.n_ns_fds; i++)
-		close(a.ns_fds[i]);
+	for (int i = 0; i < a->n_ns_fds; i++)
+		close(a->ns_fds[i]);
 	if (r < 0)
 		return r;
 	close(TAKE_FD(child_sync));
 
-	if (a.new_userns && (r = userns_write_mappings(c->pid, spec, err)) < 0)
+	if (a->new_userns && (r = userns_write_mappings(c->pid, spec, err)) < 0)
 		return r;
 	if (c->cg && !cg_self && (r = hull_cgroup_enter_single(c->cg, c->pid, in_unified, err)) < 0)
 		return r;
