@@ -1,8 +1,8 @@
 /* clone.h - clone3 of a child that shares our memory (CLONE_VM) and runs a
  * function on a stack of its own, as posix_spawn's child does.
  *
- * Why: on a machine where page faults are dear (a VM without nested paging
- * pays ~10 us a fault, ~16 us a copy-on-write fault), a fork of hullrt
+ * Why: where page faults are dear (this project's VM, a PVM guest, pays
+ * ~10 us a fault, ~16 us a copy-on-write fault), a fork of hullrt
  * costs about a millisecond in page tables and copy-on-write faults on
  * both sides; a child sharing the memory costs a few tens of microseconds.
  *

@@ -530,7 +530,7 @@ static int cmd_help(int argc, char **argv)
 
 /* The heap a create uses (the spec, the init's work: it shares our
  * memory), made present in one call: where page faults are dear (about
- * 10 us each in a VM without nested paging) that is cheaper than the
+ * 10 us each in this project's VM) that is cheaper than the
  * dozen or two faults of growing it page by page.  Kernels before 5.14
  * do not know MADV_POPULATE_WRITE: they fault as usual. */
 static void heap_prefault(void)
