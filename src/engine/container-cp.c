@@ -245,6 +245,9 @@ int cmd_cp(int argc, char **argv)
 	if (!(id = ctr_resolve(ref)))
 		return EXIT_ENGINE;
 
+	/* Held for the copy: the monitor of a container that ends unmounts
+	 * its rootfs under this lock, so a rootfs found mounted here stays so. */
+	_cleanup_close_ int lock = ctr_lock(id);
 	_cleanup_error_ struct hull_error *err = NULL;
 	struct json_object *rec = ctr_load(id, &err);
 	if (!rec)

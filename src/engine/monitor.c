@@ -231,13 +231,18 @@ static int listen_attach(struct mon *m)
 
 /* ---- state in the record ---- */
 
-static void update_record(struct mon *m, void (*fn)(struct json_object *rec, void *data), void *data)
+/* final: the container has ended for good; its rootfs is unmounted first,
+ * under the same lock, so that whoever holds the lock and reads an ended
+ * container finds it unmounted (`hull cp` then mounts it for itself). */
+static void update_record(struct mon *m, void (*fn)(struct json_object *rec, void *data), void *data, bool final)
 {
 	_cleanup_close_ int lock = ctr_lock(m->id);
 	struct json_object *rec = ctr_load_raw(m->id, NULL);
 
 	if (!rec)
 		return;
+	if (final)
+		rootfs_umount(rec);
 	fn(rec, data);
 	ctr_save(m->id, rec, NULL);
 	json_object_put(rec);
@@ -504,7 +509,7 @@ static int mon_start(struct mon *m, bool attach)
 			;
 		return -1;
 	}
-	update_record(m, set_running, m);
+	update_record(m, set_running, m, false);
 	report(m, "S %d", (int)m->pid);
 	/* What create kept for a next create (the init's stack): we make no
 	 * other, and hull no longer waits on us. */
@@ -778,14 +783,14 @@ _Noreturn void monitor_run(const struct monitor_opts *o, int status_fd)
 		struct exit_info e = { .code = code, .oom = oom_killed(&m) };
 		mon_delete(&m);
 		e.restarting = want_restart(&m, code);
-		update_record(&m, set_exited, &e);
+		update_record(&m, set_exited, &e, !e.restarting);
 		if (!e.restarting)
 			break;
 		usleep((useconds_t)backoff * 1000);
 		/* A stop during the back-off is final. */
 		if (stop_requested(&m)) {
 			e.restarting = false;
-			update_record(&m, set_stopped, &e);
+			update_record(&m, set_stopped, &e, true);
 			break;
 		}
 	}
