@@ -3,6 +3,7 @@
  * cgroup, Docker's default capabilities, masked and read-only /proc paths,
  * /dev, /dev/shm, /proc, /sys read-only, the cgroup hierarchy read-only. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -308,6 +309,56 @@ static int throttle(struct json_object *hc, const char *key, struct json_object 
 	return 0;
 }
 
+static struct json_object *device_entry(const char *path, char type, unsigned int maj, unsigned int min,
+					int mode, int64_t uid, int64_t gid)
+{
+	struct json_object *d = json_object_new_object();
+	char t[2] = { type, 0 };
+
+	jset(d, "path", json_object_new_string(path));
+	jset(d, "type", json_object_new_string(t));
+	jset(d, "major", json_object_new_int64(maj));
+	jset(d, "minor", json_object_new_int64(min));
+	jset(d, "fileMode", json_object_new_int(mode));
+	if (uid >= 0)
+		jset(d, "uid", json_object_new_int64(uid));
+	if (gid >= 0)
+		jset(d, "gid", json_object_new_int64(gid));
+	return d;
+}
+
+/* --privileged: every device node of the host's dir (/dev, walked down),
+ * as Docker (runc's HostDevices) gives it: not the directories of other
+ * filesystems or of the runtime's own (pts, shm, mqueue, fd, ...), nor
+ * /dev/console, which is the container's terminal. */
+static void host_devices(const char *dir, int depth, struct json_object *devs)
+{
+	static const char *const skip[] = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev" };
+	_cleanup_closedir_ DIR *d = depth < 8 ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		bool skipped = false;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") || streq(de->d_name, "console"))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+				skipped |= streq(de->d_name, skip[i]);
+			if (!skipped)
+				host_devices(path, depth + 1, devs);
+		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			json_object_array_add(devs, device_entry(path, S_ISBLK(st.st_mode) ? 'b' : 'c', major(st.st_rdev),
+								 minor(st.st_rdev), (int)(st.st_mode & 07777), st.st_uid,
+								 st.st_gid));
+	}
+}
+
 static int resources(struct json_object *hc, struct json_object *lnx, struct hull_error **err)
 {
 	struct json_object *res = json_object_new_object(), *mem = json_object_new_object(),
@@ -365,21 +416,18 @@ static int resources(struct json_object *hc, struct json_object *lnx, struct hul
 	jset(deny, "allow", json_object_new_boolean(jbool(hc, "Privileged")));
 	jset(deny, "access", json_object_new_string("rwm"));
 	json_object_array_add(devrules, deny);
+	if (jbool(hc, "Privileged"))
+		host_devices("/dev", 0, devs);
 	struct json_object *list = jget(hc, "Devices");
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		struct json_object *e = json_object_array_get_idx(list, i), *d, *rule;
+		struct json_object *e = json_object_array_get_idx(list, i), *rule;
 		int64_t maj, min;
 		char type;
 		if ((r = device_numbers(jstr(e, "PathOnHost"), &maj, &min, &type, err)) < 0)
 			return r;
 		char t[2] = { type, 0 };
-		d = json_object_new_object();
-		jset(d, "path", json_object_new_string(jstr(e, "PathInContainer")));
-		jset(d, "type", json_object_new_string(t));
-		jset(d, "major", json_object_new_int64(maj));
-		jset(d, "minor", json_object_new_int64(min));
-		jset(d, "fileMode", json_object_new_int(0666));
-		json_object_array_add(devs, d);
+		json_object_array_add(devs, device_entry(jstr(e, "PathInContainer"), type, (unsigned int)maj,
+							 (unsigned int)min, 0666, -1, -1));
 		rule = json_object_new_object();
 		jset(rule, "allow", json_object_new_boolean(true));
 		jset(rule, "type", json_object_new_string(t));

@@ -1,6 +1,9 @@
 """hull run / create / start: the container, its rootfs and its spec."""
 import json
 import os
+import stat
+
+import pytest
 
 from .conftest import mounts_under, wait_for
 
@@ -125,6 +128,36 @@ def test_docker_defaults_in_the_container(hull):
     assert int(out.split()[1], 16) == 1 << 12
     out = hull.ok("run", "--rm", "--privileged", "busybox", "grep", "CapBnd", "/proc/self/status")
     assert int(out.split()[1], 16) & (1 << 21)
+
+
+def _host_device():
+    """A device node of the host's that every container does not get anyway
+    and that is harmless to open (never a watchdog or a disk's data)."""
+    for p in ("/dev/loop0", "/dev/net/tun", "/dev/loop-control", "/dev/kmsg"):
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISBLK(st.st_mode) or stat.S_ISCHR(st.st_mode):
+            return p, st
+    return None, None
+
+
+def test_privileged_gets_the_host_devices(hull):
+    """--privileged, as Docker: every host device node, with its numbers and
+    mode, usable (the device cgroup allows all); without it, none of them."""
+    path, st = _host_device()
+    if not path:
+        pytest.skip("the host has none of /dev/loop0, /dev/net/tun, /dev/loop-control, /dev/kmsg to check with")
+    kind = "b" if stat.S_ISBLK(st.st_mode) else "c"
+    want = f"{kind} {os.major(st.st_rdev)}:{os.minor(st.st_rdev)} {stat.S_IMODE(st.st_mode):o}"
+    out = hull.ok("run", "--rm", "--privileged", "busybox", "stat", "-c", "%A %t:%T %a", path)
+    mode, nums, perm = out.split()
+    assert mode[0] == kind and f"{kind} {int(nums.split(':')[0], 16)}:{int(nums.split(':')[1], 16)} {perm}" == want, out
+    # the device cgroup lets it be opened (/dev/null too, and the pty of -t stays the container's)
+    hull.ok("run", "--rm", "--privileged", "busybox", "sh", "-c", f"test -r {path} && : < {path}")
+    r = hull("run", "--rm", "busybox", "test", "-e", path)
+    assert r.returncode == 1, r
 
 
 def test_read_only_and_tmpfs(hull):
