@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 #include <termios.h>
@@ -70,14 +71,40 @@ static void env_put(char ***env, size_t *n, const char *kv)
 	(*env)[*n] = NULL;
 }
 
+/* The runtime's own failure (255): its log says whether the command was
+ * missing (127) or not executable (126), as Docker reports. */
+static int runtime_exec_status(const char *log, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 255) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && path_read_fd(fd, 1 << 20, &text, &len) == 0) {
+			if (strstr(text, "exec failed") && strstr(text, "executable file not found"))
+				return EXIT_NOT_FOUND;
+			if (strstr(text, "exec failed") && strstr(text, "permission denied"))
+				return EXIT_CANNOT_INVOKE;
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /* `RUNTIME exec` for a container run by --runtime: the runtime joins it;
- * our stdio is the process's; its status is ours. */
+ * our stdio is the process's; its status is ours.  With -t the runtime
+ * runs it detached and sends the pty master to a console socket (runc
+ * relays a pty itself only onto a controlling terminal of ours); in the
+ * foreground we relay it and, a child subreaper, reap the process the
+ * runtime leaves behind for its status. */
 static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_cmd, char **cmd, char **envs,
-			size_t n_envs, const char *workdir, const char *user, bool interactive, bool detach,
+			size_t n_envs, const char *workdir, const char *user, bool interactive, bool tty, bool detach,
 			bool privileged)
 {
-	_cleanup_free_ char *root = extrt_root(), *userspec = NULL, *run = ctr_run_dir(id), *log = NULL;
-	_cleanup_free_ char **argv = calloc((size_t)n_cmd + 2 * n_envs + 16, sizeof(char *));
+	_cleanup_error_ struct hull_error *cerr = NULL;
+	struct extrt_console con = { .fd = -1 };
+	_cleanup_free_ char *root = extrt_root(), *userspec = NULL, *run = ctr_run_dir(id), *log = NULL,
+			    *pidfile = NULL;
+	_cleanup_free_ char **argv = calloc((size_t)n_cmd + 2 * n_envs + 20, sizeof(char *));
+	bool relay = tty && !detach;
 	size_t n = 0;
 
 	if (user) {
@@ -93,17 +120,34 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 	}
 	if (privileged)
 		return eng_error("exec --privileged in a container run by --runtime is not supported yet");
-	if (asprintf(&log, "%s/exec.log", run) < 0)
+	if (asprintf(&log, "%s/exec.log", run) < 0 || asprintf(&pidfile, "%s/exec.pid", run) < 0)
 		abort();
 	unlink(log);
+	unlink(pidfile);
 	argv[n++] = (char *)runtime;
 	argv[n++] = (char *)"--root";
 	argv[n++] = root;
 	argv[n++] = (char *)"--log";
 	argv[n++] = log;
 	argv[n++] = (char *)"exec";
-	if (detach)
+	if (detach || tty)
 		argv[n++] = (char *)"--detach";
+	if (tty) {
+		if (extrt_console_open(&con, &cerr) < 0)
+			return eng_fail(cerr, -EIO, "cannot exec with a terminal");
+		argv[n++] = (char *)"--tty";
+		argv[n++] = (char *)"--console-socket";
+		argv[n++] = con.path;
+		argv[n++] = (char *)"--pid-file";
+		argv[n++] = pidfile;
+		bool term = false;
+		for (size_t i = 0; i < n_envs; i++)
+			term |= startswith(envs[i], "TERM=");
+		if (!term) { /* as our own exec -t; a given one wins */
+			argv[n++] = (char *)"--env";
+			argv[n++] = (char *)"TERM=xterm";
+		}
+	}
 	if (workdir) {
 		argv[n++] = (char *)"--cwd";
 		argv[n++] = (char *)workdir;
@@ -121,12 +165,17 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 	for (int i = 0; i < n_cmd; i++)
 		argv[n++] = cmd[i];
 	argv[n] = NULL;
+	/* The process outlives the detached runtime: reparented to us. */
+	if (relay)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		extrt_console_close(&con);
 		return eng_error("cannot run '%s': %s", runtime, strerror(errno));
+	}
 	if (pid == 0) {
-		if (!interactive) {
+		if (!interactive || tty) {
 			int null = open("/dev/null", O_RDONLY);
 			if (null >= 0)
 				dup2(null, STDIN_FILENO);
@@ -135,23 +184,36 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 		fprintf(stderr, "hull: cannot run '%s': %s\n", runtime, strerror(errno));
 		_exit(EXIT_ENGINE);
 	}
+	int master = tty ? extrt_console_master(&con, pid, 10000) : -1;
+	extrt_console_close(&con);
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			if (master >= 0)
+				close(master);
 			return eng_error("cannot wait for '%s': %s", runtime, strerror(errno));
-	/* The runtime's own failure (255): its log says whether the command
-	 * was missing (127) or not executable (126), as Docker reports. */
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 255) {
-		_cleanup_free_ char *text = NULL;
-		size_t len;
-		_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && path_read_fd(fd, 1 << 20, &text, &len) == 0) {
-			if (strstr(text, "exec failed") && strstr(text, "executable file not found"))
-				return EXIT_NOT_FOUND;
-			if (strstr(text, "exec failed") && strstr(text, "permission denied"))
-				return EXIT_CANNOT_INVOKE;
 		}
+	if (!relay || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || master < 0) {
+		if (master >= 0)
+			close(master);
+		if (relay && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			return eng_error("%s sent no terminal", runtime);
+		return runtime_exec_status(log, st);
 	}
+
+	/* Detached for us: relay its terminal, then reap it. */
+	char buf[32] = "";
+	_cleanup_close_ int pfd = open(pidfile, O_RDONLY | O_CLOEXEC);
+	ssize_t len = pfd >= 0 ? read(pfd, buf, sizeof(buf) - 1) : -1;
+	pid_t proc = len > 0 ? (pid_t)atoi(buf) : 0;
+	relay_tty(master, interactive);
+	close(master);
+	unlink(pidfile);
+	if (proc <= 0)
+		return eng_error("%s wrote no pid to '%s'", runtime, pidfile);
+	while (waitpid(proc, &st, 0) < 0)
+		if (errno != EINTR)
+			return eng_error("cannot wait for the process: %s", strerror(errno));
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -208,10 +270,6 @@ int cmd_exec(int argc, char **argv)
 	if (!rec)
 		return eng_fail(err, -ENOENT, "cannot load the container");
 	_cleanup_free_ char *runtime = jstr(jget(rec, "HostConfig"), "Runtime") ? strdup(jstr(jget(rec, "HostConfig"), "Runtime")) : NULL;
-	if (runtime && tty) {
-		json_object_put(rec);
-		return eng_error("exec -t in a container run by --runtime is not supported yet");
-	}
 	const char *status = ctr_status(rec);
 	pid_t init = (pid_t)jint(jget(rec, "State"), "Pid");
 	if (!streq(status, "running")) {
@@ -223,7 +281,7 @@ int cmd_exec(int argc, char **argv)
 
 	if (runtime)
 		return exec_runtime(runtime, id, init, argc - optind - 1, argv + optind + 1, envs, n_envs, workdir, user,
-				    interactive, detach, privileged);
+				    interactive, tty, detach, privileged);
 
 	struct hull_spec *spec = NULL;
 	r = hull_container_load_spec(rt, id, &spec, &err);

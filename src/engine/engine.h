@@ -242,6 +242,18 @@ void extrt_cgroup_dirs(const char *id, bool (*fn)(const char *dir, const char *c
 int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_error **err);
 /* RUNTIME update --resources FILE ID (FILE: linux.resources as JSON). */
 int extrt_update(const char *runtime, const char *id, const char *resources_file, struct hull_error **err);
+/* The console socket a runtime sends a pty master to (--console-socket),
+ * as to conmon: listening at c->path, in a short /tmp dir (sun_path is
+ * short).  0 or -errno. */
+struct extrt_console {
+	char dir[32], path[64];
+	int fd;
+};
+int extrt_console_open(struct extrt_console *c, struct hull_error **err);
+/* The pty master sent to it, waiting up to timeout_ms, and no longer than
+ * the runtime pid lives if pid > 0 (without reaping it); -1 if none came. */
+int extrt_console_master(struct extrt_console *c, pid_t pid, int timeout_ms);
+void extrt_console_close(struct extrt_console *c); /* and removes it */
 
 /* ---- monitor.c ---- */
 

@@ -6,13 +6,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "terminal.h"
 #include "util.h"
 
 char *extrt_root(void)
@@ -183,4 +187,53 @@ int extrt_pause(const char *runtime, const char *id, bool pause, struct hull_err
 		abort();
 	const char *args[] = { pause ? "pause" : "resume", id, NULL };
 	return run(runtime, log, args, err);
+}
+
+int extrt_console_open(struct extrt_console *c, struct hull_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	c->fd = -1;
+	snprintf(c->dir, sizeof(c->dir), "/tmp/hull-console-XXXXXX");
+	if (!mkdtemp(c->dir)) {
+		c->dir[0] = '\0';
+		return hull_error_set(err, errno, "cannot make a console socket directory");
+	}
+	snprintf(c->path, sizeof(c->path), "%s/sock", c->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(c->fd, 1) < 0) {
+		int r = hull_error_set(err, errno, "cannot make the console socket");
+		extrt_console_close(c);
+		return r;
+	}
+	return 0;
+}
+
+int extrt_console_master(struct extrt_console *c, pid_t pid, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 100) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		siginfo_t si = { 0 };
+		if (poll(&p, 1, 100) == 1) {
+			_cleanup_close_ int conn = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+			return conn >= 0 ? terminal_recv_fd(conn) : -1;
+		}
+		/* Gone (or failed) before sending one: no use waiting on. */
+		if (pid > 0 && (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == pid))
+			return -1;
+	}
+	return -1;
+}
+
+void extrt_console_close(struct extrt_console *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->dir[0]) {
+		unlink(c->path);
+		rmdir(c->dir);
+		c->dir[0] = '\0';
+	}
 }

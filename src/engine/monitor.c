@@ -382,33 +382,22 @@ static void mon_delete(struct mon *m)
 }
 
 /* An external runtime with a terminal: it sends the pty master over a
- * console socket, as to conmon (in a short /tmp dir: sun_path is short). */
+ * console socket, as to conmon. */
 static int extrt_create_tty(struct mon *m, int *ret_master, struct hull_error **err)
 {
-	char dir[] = "/tmp/hull-console-XXXXXX", path[64];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int r;
+	struct extrt_console c;
+	int r = extrt_console_open(&c, err);
 
-	if (!mkdtemp(dir))
-		return hull_error_set(err, errno, "cannot make a console socket directory");
-	snprintf(path, sizeof(path), "%s/sock", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	_cleanup_close_ int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
-		r = hull_error_set(err, errno, "cannot make the console socket");
-	else
-		r = extrt_create(m->runtime, m->id, m->run_dir, path, &m->pid, err);
+	if (r == 0)
+		r = extrt_create(m->runtime, m->id, m->run_dir, c.path, &m->pid, err);
 	if (r == 0) {
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
-		_cleanup_close_ int c = poll(&p, 1, 10000) == 1 ? accept4(lfd, NULL, NULL, SOCK_CLOEXEC) : -1;
-		*ret_master = c >= 0 ? terminal_recv_fd(c) : -1;
+		*ret_master = extrt_console_master(&c, -1, 10000);
 		if (*ret_master < 0) {
 			r = hull_error_plain(err, EIO, "%s sent no terminal", m->runtime);
 			extrt_delete(m->runtime, m->id);
 		}
 	}
-	unlink(path);
-	rmdir(dir);
+	extrt_console_close(&c);
 	return r;
 }
 

@@ -68,6 +68,18 @@ def test_runc_exec(hull):
     assert hull("exec", "-i", "rx", "cat", input="in\n").out == "in\n"
 
 
+def test_runc_exec_with_a_terminal(hull):
+    """exec -t through the runtime: it sends the pty master to our console
+    socket and hull relays it, as for its own exec -t."""
+    hull.ok("--runtime", RUNC, "run", "-d", "--name", "rt", "busybox", "sleep", "1000")
+    out = hull.ok("exec", "-t", "rt", "sh", "-c", "tty; echo $TERM")
+    assert out.split() == ["/dev/pts/0", "xterm"], out
+    assert hull.ok("exec", "-t", "-e", "TERM=vt100", "rt", "sh", "-c", "echo $TERM").strip() == "vt100"
+    r = hull("exec", "-i", "-t", "rt", "sh", input="echo in-tty; exit 3\n")
+    assert r.returncode == 3 and "in-tty" in r.out, r
+    assert not [d for d in os.listdir("/tmp") if d.startswith("hull-console-")]
+
+
 def test_runc_top_stats_update(hull):
     cid = hull.ok("--runtime", RUNC, "run", "-d", "--name", "ru", "-m", "32m", "busybox", "sleep", "1000").strip()
     init = hull.inspect("ru")["State"]["Pid"]
