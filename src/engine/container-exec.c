@@ -71,6 +71,18 @@ static void env_put(char ***env, size_t *n, const char *kv)
 	(*env)[*n] = NULL;
 }
 
+/* This process's capability bounding set (CapBnd in /proc/self/status). */
+static uint64_t host_bounding_set(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (startswith(line, "CapBnd:"))
+			return strtoull(line + 7, NULL, 16);
+	return 0;
+}
+
 /* The runtime's own failure (255): its log says whether the command was
  * missing (127) or not executable (126), as Docker reports. */
 static int runtime_exec_status(const char *log, int st)
@@ -103,7 +115,7 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 	struct extrt_console con = { .fd = -1 };
 	_cleanup_free_ char *root = extrt_root(), *userspec = NULL, *run = ctr_run_dir(id), *log = NULL,
 			    *pidfile = NULL;
-	_cleanup_free_ char **argv = calloc((size_t)n_cmd + 2 * n_envs + 20, sizeof(char *));
+	_cleanup_free_ char **argv = calloc((size_t)n_cmd + 2 * n_envs + 2 * 64 + 20, sizeof(char *));
 	bool relay = tty && !detach;
 	size_t n = 0;
 
@@ -118,8 +130,6 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 		if (asprintf(&userspec, "%u:%u", uid, gid) < 0)
 			abort();
 	}
-	if (privileged)
-		return eng_error("exec --privileged in a container run by --runtime is not supported yet");
 	if (asprintf(&log, "%s/exec.log", run) < 0 || asprintf(&pidfile, "%s/exec.pid", run) < 0)
 		abort();
 	unlink(log);
@@ -147,6 +157,16 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 			argv[n++] = (char *)"--env";
 			argv[n++] = (char *)"TERM=xterm";
 		}
+	}
+	/* --privileged: --cap for every capability this host's bounding set
+	 * has (the runtime cannot grant one it lacks, and would fail). */
+	if (privileged) {
+		uint64_t bound = host_bounding_set();
+		for (unsigned int c = 0; c < 64 && specgen_cap_name(c); c++)
+			if (bound & (1ULL << c)) {
+				argv[n++] = (char *)"--cap";
+				argv[n++] = (char *)specgen_cap_name(c);
+			}
 	}
 	if (workdir) {
 		argv[n++] = (char *)"--cwd";

@@ -196,6 +196,9 @@ bool rootfs_is_mounted(const char *dir);
 char *specgen(const char *id, struct json_object *rec, struct hull_error **err);
 /* USER[:GROUP] (names looked up in rootfs's /etc/passwd and /etc/group). */
 int specgen_user(const char *rootfs, const char *user, uint32_t *ret_uid, uint32_t *ret_gid, struct hull_error **err);
+/* "CAP_CHOWN" for 0, ... (the capabilities hull knows, by number); NULL
+ * past the last. */
+const char *specgen_cap_name(unsigned int cap);
 /* What specgen() would refuse that can be told at create time (unknown
  * capabilities, container:NAME of no container). */
 int specgen_validate(struct json_object *rec, struct hull_error **err);

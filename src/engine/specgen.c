@@ -76,6 +76,11 @@ static const char *const all_caps[] = {
 	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 };
 
+const char *specgen_cap_name(unsigned int cap)
+{
+	return cap < ARRAY_SIZE(all_caps) ? all_caps[cap] : NULL;
+}
+
 /* Docker's rules: --privileged has all; --cap-add ALL is all but the
  * dropped ones; else an added one is in, a dropped one (or any, with
  * --cap-drop ALL) out, the rest as Docker's defaults. */

@@ -68,6 +68,17 @@ def test_runc_exec(hull):
     assert hull("exec", "-i", "rx", "cat", input="in\n").out == "in\n"
 
 
+def test_runc_exec_privileged(hull):
+    """exec --privileged through the runtime: every capability the host can
+    grant (--cap each), as hull's own exec --privileged."""
+    hull.ok("--runtime", RUNC, "run", "-d", "--name", "rp", "busybox", "sleep", "1000")
+    eff = lambda *a: int(hull.ok("exec", *a, "rp", "grep", "CapEff", "/proc/self/status").split()[1], 16)
+    with open("/proc/self/status") as f:
+        bnd = int([l for l in f if l.startswith("CapBnd:")][0].split()[1], 16)
+    assert not eff() & (1 << 21)  # no CAP_SYS_ADMIN by default
+    assert eff("--privileged") == bnd
+
+
 def test_runc_exec_with_a_terminal(hull):
     """exec -t through the runtime: it sends the pty master to our console
     socket and hull relays it, as for its own exec -t."""
