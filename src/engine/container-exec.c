@@ -148,8 +148,10 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 		argv[n++] = (char *)"--tty";
 		argv[n++] = (char *)"--console-socket";
 		argv[n++] = con.path;
-		argv[n++] = (char *)"--pid-file";
-		argv[n++] = pidfile;
+		if (relay) {
+			argv[n++] = (char *)"--pid-file";
+			argv[n++] = pidfile;
+		}
 		bool term = false;
 		for (size_t i = 0; i < n_envs; i++)
 			term |= startswith(envs[i], "TERM=");
@@ -213,11 +215,10 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 				close(master);
 			return eng_error("cannot wait for '%s': %s", runtime, strerror(errno));
 		}
-	if (!relay || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || master < 0) {
+	bool started = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (!relay || !started) {
 		if (master >= 0)
 			close(master);
-		if (relay && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			return eng_error("%s sent no terminal", runtime);
 		return runtime_exec_status(log, st);
 	}
 
@@ -226,9 +227,15 @@ static int exec_runtime(const char *runtime, const char *id, pid_t init, int n_c
 	_cleanup_close_ int pfd = open(pidfile, O_RDONLY | O_CLOEXEC);
 	ssize_t len = pfd >= 0 ? read(pfd, buf, sizeof(buf) - 1) : -1;
 	pid_t proc = len > 0 ? (pid_t)atoi(buf) : 0;
+	unlink(pidfile);
+	if (master < 0) {
+		/* Started, but its terminal never came: not left running. */
+		if (proc > 0 && kill(proc, SIGKILL) == 0)
+			waitpid(proc, NULL, 0);
+		return eng_error("%s sent no terminal", runtime);
+	}
 	relay_tty(master, interactive);
 	close(master);
-	unlink(pidfile);
 	if (proc <= 0)
 		return eng_error("%s wrote no pid to '%s'", runtime, pidfile);
 	while (waitpid(proc, &st, 0) < 0)

@@ -1,8 +1,9 @@
 /* monitor.c - one small supervisor per running container.
  *
- * `hull start` (and run) starts it as its grandchild (monitor-spawn.c), in
- * a session of its own; it outlives hull.  It is the parent of the container's init (libhull clones
- * the init from the caller of hull_container_create), so it can waitpid()
+ * `hull start` (and run) starts it as its grandchild (monitor-spawn.c),
+ * in a session of its own; it outlives hull.  It is the parent of the
+ * container's init (libhull clones the init from the caller of
+ * hull_container_create), so it can waitpid()
  * it.  It owns the container's stdio: the pipes (or the pty master), the
  * json-file log, and an attach socket <runroot>/containers/<id>/attach that
  * a foreground `hull run` / `start -a` reads the output and the exit status
